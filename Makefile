@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Both start from nothing but the machine's python3.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= duckdb:///./clientbase.duckdb
+
+.PHONY: run test install lint typecheck unit demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Build the demo company once, then run the analysis on it.
+run: install
+	@if [ ! -f clientbase.duckdb ]; then $(BIN)/clientbase demo --db $(DB); fi
+	$(BIN)/clientbase summary --db $(DB)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

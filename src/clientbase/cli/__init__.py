@@ -1,0 +1,1 @@
+"""The ``clientbase`` command: a thin shell over the library (Typer + Rich)."""

@@ -1,0 +1,73 @@
+"""What every command shares: the --db option, the console, and turning library errors into exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from clientbase.errors import (
+    ClientbaseError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from clientbase.store import DEFAULT_URL, Store, connect
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db", envvar="CLIENTBASE_DB", help="Database URL (duckdb:///file.duckdb or postgresql://...)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+#: exit codes by error kind; 1 is any other clientbase error
+EXIT_CODES: dict[type[ClientbaseError], int] = {
+    ValidationError: 3,
+    NotFoundError: 4,
+    ConflictError: 5,
+    PermissionDeniedError: 6,
+}
+
+DEFAULT_DB = DEFAULT_URL
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """Print a library error as one clean message and exit with its code (no traceback)."""
+    try:
+        yield
+    except ClientbaseError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
+        raise typer.Exit(code) from None
+
+
+@contextlib.contextmanager
+def open_store(url: str) -> Iterator[Store]:
+    with cli_errors(), connect(url) as store:
+        yield store
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(document: Any) -> None:
+    """Write one JSON document to stdout (decimals as numbers, dates as ISO strings)."""
+    sys.stdout.write(json.dumps(document, default=_json_default, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,418 @@
+"""The common criteria: every table, column, type, enum and field rule, defined once.
+
+Everything else derives from this module: the database DDL (via the Alembic migrations, checked against
+it by a test), the exchange-format files (``docs/data-format.md``), the import validation and the
+canonical column names the analytics use.
+
+Money is ``DECIMAL``, never float: amounts carry 2 decimals, unit prices and costs 4, quantities 3.
+Foreign keys are declared as rules (``Field.references``) and checked by the importers and the registry,
+not as database constraints: DuckDB's FK checks make bulk loads slow and block some updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+# -- enums ---------------------------------------------------------------------------------------------
+
+ROLES = ("customer", "prospect", "supplier")
+STATUSES = ("prospect", "active", "lapsed", "lost", "archived")
+ACQUISITION_MODES = ("targeted", "spontaneous")
+MANAGER_ROLES = ("head", "manager", "analyst")
+SIZE_BANDS = ("micro", "small", "medium", "large", "key")
+DRIVER_UNITS = ("event", "minute")
+#: Activity kinds the demo and the docs use; a company may add its own as long as a cost driver prices it.
+ACTIVITY_KINDS = (
+    "visit",
+    "call",
+    "delivery",
+    "order_handling",
+    "order_line_handling",
+    "support_ticket",
+    "rush_order",
+    "special_request",
+    "returns_handling",
+)
+
+# -- column types ----------------------------------------------------------------------------------------
+
+MONEY = sa.Numeric(18, 2)  # amounts in the database currency
+PRICE = sa.Numeric(18, 4)  # unit prices and unit costs
+QUANTITY = sa.Numeric(18, 3)  # units of product, or driver units (events, minutes)
+RATE = sa.Numeric(18, 6)  # cost-driver rates per event or per minute
+PERCENT = sa.Numeric(7, 4)  # 12.5 means 12.5 %
+ID = sa.String(64)
+
+
+@dataclass(frozen=True)
+class Field:
+    """The rule of one column, kept in ``Column.info['field']``."""
+
+    doc: str
+    example: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    unit: str | None = None
+    #: values are ``;``-separated members of ``enum``
+    multi: bool = False
+    #: ``"table.column"`` this value must exist in
+    references: str | None = None
+    #: smallest allowed value for numbers
+    minimum: float | None = None
+    #: internal bookkeeping column: optional in the exchange format, filled by the store when absent
+    internal: bool = False
+
+
+def column(name: str, type_: Any, field: Field, *, primary_key: bool = False) -> sa.Column[Any]:
+    return sa.Column(
+        name,
+        type_,
+        primary_key=primary_key,
+        nullable=primary_key is False and not field.required,
+        info={"field": field},
+    )
+
+
+metadata = sa.MetaData()
+
+managers = sa.Table(
+    "managers",
+    metadata,
+    column("manager_id", ID, Field("Key of the user", "M01", required=True), primary_key=True),
+    column("name", sa.String(200), Field("Full name", "Anna Berg", required=True)),
+    column("email", sa.String(320), Field("Work e-mail", "anna.berg@example.com")),
+    column(
+        "role",
+        sa.String(16),
+        Field("What the user may do: head sees and edits all", "manager", enum=MANAGER_ROLES),
+    ),
+    column("active", sa.Boolean, Field("Still with the company", "true")),
+    comment="Sales managers and other users; every customer and prospect has one owner here.",
+)
+
+counterparties = sa.Table(
+    "counterparties",
+    metadata,
+    column(
+        "counterparty_id", ID, Field("Key of the counterparty", "C00042", required=True), primary_key=True
+    ),
+    column("name", sa.String(300), Field("Legal or trading name", "Nordic Tools AB", required=True)),
+    column(
+        "roles",
+        sa.String(64),
+        Field("One or more roles, ;-separated", "customer;supplier", required=True, enum=ROLES, multi=True),
+    ),
+    column("status", sa.String(16), Field("Life-cycle status", "active", required=True, enum=STATUSES)),
+    column(
+        "owner_id",
+        ID,
+        Field("Manager who owns the record", "M01", references="managers.manager_id"),
+    ),
+    column("acquisition_channel", sa.String(64), Field("Where it came from", "trade_fair")),
+    column(
+        "acquisition_mode",
+        sa.String(16),
+        Field(
+            "Chosen profile (targeted) or whole directory (spontaneous)", "targeted", enum=ACQUISITION_MODES
+        ),
+    ),
+    column("country", sa.String(2), Field("ISO 3166-1 alpha-2 country code", "SE")),
+    column("region", sa.String(100), Field("Sales region", "North")),
+    column("city", sa.String(100), Field("City", "Uppsala")),
+    column("postcode", sa.String(20), Field("Postal code", "753 20")),
+    column("address", sa.String(300), Field("Street address", "Kungsgatan 12")),
+    column("industry", sa.String(100), Field("Industry", "construction")),
+    column("size_band", sa.String(16), Field("Size band", "small", enum=SIZE_BANDS)),
+    column("segment", sa.String(64), Field("Commercial segment", "installers")),
+    column("payment_days", sa.Integer, Field("Agreed payment terms", "30", unit="days", minimum=0)),
+    column(
+        "discount_pct",
+        PERCENT,
+        Field("Agreed standard discount off list price", "5", unit="percent", minimum=0),
+    ),
+    column("credit_limit", MONEY, Field("Agreed credit limit", "50000.00", unit="currency", minimum=0)),
+    column("price_list", sa.String(64), Field("Price list the customer buys on", "standard")),
+    column("tax_id", sa.String(32), Field("VAT or tax number", "SE556677889901")),
+    column("registration_id", sa.String(32), Field("Company registration number", "556677-8899")),
+    column("email", sa.String(320), Field("General e-mail", "info@nordictools.se")),
+    column("phone", sa.String(32), Field("Phone, E.164", "+46181234567")),
+    column("website", sa.String(300), Field("Web site", "https://nordictools.se")),
+    column("created_at", sa.Date, Field("Date the record was created", "2023-02-14", required=True)),
+    column("first_order_date", sa.Date, Field("Date of the first order", "2023-03-01")),
+    column("version", sa.Integer, Field("Optimistic-locking version", "1", internal=True)),
+    comment="The one shared table of customers, prospects and suppliers.",
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    column("contact_id", ID, Field("Key of the contact", "P0001", required=True), primary_key=True),
+    column(
+        "counterparty_id",
+        ID,
+        Field(
+            "Counterparty the person works for",
+            "C00042",
+            required=True,
+            references="counterparties.counterparty_id",
+        ),
+    ),
+    column("name", sa.String(200), Field("Full name", "Erik Lind", required=True)),
+    column("title", sa.String(100), Field("Job title", "Purchasing manager")),
+    column("email", sa.String(320), Field("E-mail", "erik.lind@nordictools.se")),
+    column("phone", sa.String(32), Field("Phone, E.164", "+46701234567")),
+    column("is_primary", sa.Boolean, Field("The main contact", "true")),
+    column("version", sa.Integer, Field("Optimistic-locking version", "1", internal=True)),
+    comment="People at counterparties.",
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    column("product_id", ID, Field("Key of the product", "P-1001", required=True), primary_key=True),
+    column("name", sa.String(300), Field("Product name", "Cordless drill 18V", required=True)),
+    column("category", sa.String(100), Field("Product category", "power_tools")),
+    column(
+        "list_price",
+        PRICE,
+        Field("Current list price per unit", "129.00", required=True, unit="currency", minimum=0),
+    ),
+    column(
+        "unit_cost", PRICE, Field("Current cost per unit", "81.50", required=True, unit="currency", minimum=0)
+    ),
+    comment="The catalogue; order lines carry their own prices and costs as they were on the day.",
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    column(
+        "order_id",
+        ID,
+        Field("Key of the order (or credit note)", "O2024-000123", required=True),
+        primary_key=True,
+    ),
+    column(
+        "counterparty_id",
+        ID,
+        Field("Customer who placed it", "C00042", required=True, references="counterparties.counterparty_id"),
+    ),
+    column("order_date", sa.Date, Field("Order date", "2024-05-17", required=True)),
+    column("manager_id", ID, Field("Manager who took the order", "M01", references="managers.manager_id")),
+    comment="Order headers; derived from order_lines when orders.csv is absent.",
+)
+
+order_lines = sa.Table(
+    "order_lines",
+    metadata,
+    column(
+        "order_id", ID, Field("Order this line belongs to", "O2024-000123", required=True), primary_key=True
+    ),
+    column(
+        "line_no",
+        sa.Integer,
+        Field("Line number within the order", "1", required=True, minimum=1),
+        primary_key=True,
+    ),
+    column(
+        "counterparty_id",
+        ID,
+        Field(
+            "Customer (same as the order's)",
+            "C00042",
+            required=True,
+            references="counterparties.counterparty_id",
+        ),
+    ),
+    column("order_date", sa.Date, Field("Order date (same as the order's)", "2024-05-17", required=True)),
+    column(
+        "product_id",
+        ID,
+        Field("Product sold", "P-1001", required=True, references="products.product_id"),
+    ),
+    column(
+        "quantity",
+        QUANTITY,
+        Field("Units sold; negative on a credit-note (return) line", "3", required=True, unit="units"),
+    ),
+    column(
+        "list_price",
+        PRICE,
+        Field("List price per unit on the day", "129.00", required=True, unit="currency", minimum=0),
+    ),
+    column(
+        "net_price",
+        PRICE,
+        Field("Price actually charged per unit", "116.10", required=True, unit="currency", minimum=0),
+    ),
+    column(
+        "unit_cost",
+        PRICE,
+        Field("Cost per unit on the day", "81.50", required=True, unit="currency", minimum=0),
+    ),
+    comment="Sales lines. Returns are credit-note lines with negative quantity.",
+)
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    column("invoice_id", ID, Field("Key of the invoice", "F2024-000123", required=True), primary_key=True),
+    column(
+        "counterparty_id",
+        ID,
+        Field("Customer invoiced", "C00042", required=True, references="counterparties.counterparty_id"),
+    ),
+    column("order_id", ID, Field("Order invoiced, if one", "O2024-000123")),
+    column("issue_date", sa.Date, Field("Date issued", "2024-05-18", required=True)),
+    column("due_date", sa.Date, Field("Date payment is due", "2024-06-17", required=True)),
+    column(
+        "amount",
+        MONEY,
+        Field("Amount invoiced (negative for a credit note)", "348.30", required=True, unit="currency"),
+    ),
+    comment="Invoices; the credit given runs from issue date to payment date.",
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    column(
+        "payment_id",
+        ID,
+        Field(
+            "Key of the payment; generated as invoice_id:paid_date:n when absent",
+            "F2024-000123:2024-06-20:1",
+            internal=True,
+        ),
+        primary_key=True,
+    ),
+    column(
+        "invoice_id",
+        ID,
+        Field("Invoice paid", "F2024-000123", required=True, references="invoices.invoice_id"),
+    ),
+    column("paid_date", sa.Date, Field("Date the money arrived", "2024-06-20", required=True)),
+    column("amount", MONEY, Field("Amount paid", "348.30", required=True, unit="currency")),
+    comment="Payments received against invoices; several per invoice allowed.",
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    column("activity_id", ID, Field("Key of the activity", "A000001", required=True), primary_key=True),
+    column(
+        "counterparty_id",
+        ID,
+        Field("Customer served", "C00042", required=True, references="counterparties.counterparty_id"),
+    ),
+    column("activity_date", sa.Date, Field("Date", "2024-05-20", required=True)),
+    column(
+        "kind",
+        sa.String(64),
+        Field(
+            "Activity kind; priced by the cost driver of the same kind",
+            "visit",
+            required=True,
+            references="cost_drivers.kind",
+        ),
+    ),
+    column(
+        "quantity",
+        QUANTITY,
+        Field(
+            "Driver quantity in the unit of its cost driver: events, or minutes",
+            "1",
+            required=True,
+            minimum=0,
+        ),
+    ),
+    column("manager_id", ID, Field("Manager who did it", "M01", references="managers.manager_id")),
+    column("order_id", ID, Field("Order it served, if one", "O2024-000123")),
+    comment="Cost-to-serve events: visits, calls, deliveries, order handling, tickets, rush orders ...",
+)
+
+cost_drivers = sa.Table(
+    "cost_drivers",
+    metadata,
+    column("kind", sa.String(64), Field("Activity kind", "visit", required=True), primary_key=True),
+    column(
+        "valid_from",
+        sa.Date,
+        Field("First day the rate applies (empty: always)", "2020-01-01", internal=True),
+        primary_key=True,
+    ),
+    column("valid_to", sa.Date, Field("Last day the rate applies (empty: open)", "2024-12-31")),
+    column("unit", sa.String(16), Field("What the rate is per", "event", required=True, enum=DRIVER_UNITS)),
+    column(
+        "rate",
+        RATE,
+        Field("Cost per event or per minute", "85.00", required=True, unit="currency", minimum=0),
+    ),
+    column(
+        "cost_pool",
+        MONEY,
+        Field("Cost of the capacity behind the rate, per year", "420000.00", unit="currency", minimum=0),
+    ),
+    column(
+        "practical_capacity",
+        QUANTITY,
+        Field("Practical capacity of that pool per year, in the driver unit", "4900", minimum=0),
+    ),
+    comment="Time-driven ABC rates: cost per event, or capacity cost per minute.",
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    column("key", sa.String(64), Field("Setting name", "currency", required=True), primary_key=True),
+    column("value", sa.String(200), Field("Setting value", "EUR", required=True)),
+    comment="Company-wide settings: currency, financing_rate_annual.",
+)
+
+demo_truth = sa.Table(
+    "demo_truth",
+    metadata,
+    column(
+        "counterparty_id",
+        ID,
+        Field("Counterparty the generator planted something on", "C00042", required=True),
+        primary_key=True,
+    ),
+    column(
+        "cause", sa.String(64), Field("What was planted", "discount_creep", required=True), primary_key=True
+    ),
+    column("detail", sa.String(300), Field("Parameters of the planted cause", "discount +2.5 pp a year")),
+    comment="What the demo generator planted. Never read by the analytics; tests compare findings to it.",
+)
+
+#: Settings every database has, with their defaults.
+DEFAULT_SETTINGS = {"currency": "EUR", "financing_rate_annual": "0.08"}
+
+#: Tables of the exchange format, in load order (a table only references tables before it).
+EXCHANGE_TABLES: tuple[sa.Table, ...] = (
+    settings,
+    managers,
+    cost_drivers,
+    products,
+    counterparties,
+    contacts,
+    orders,
+    order_lines,
+    invoices,
+    payments,
+    activities,
+)
+
+
+def field(table: sa.Table, column_name: str) -> Field:
+    """The rule of ``table.column_name``."""
+    info = table.c[column_name].info["field"]
+    assert isinstance(info, Field)
+    return info
+
+
+def key_columns(table: sa.Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]

@@ -1,0 +1,55 @@
+"""Schema creation and migrations with Alembic, run programmatically on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.ddl.impl import DefaultImpl
+
+if TYPE_CHECKING:
+    from clientbase.store.connection import Store
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DuckDBImpl(DefaultImpl):
+    """Lets Alembic drive DuckDB through duckdb-engine (PostgreSQL-like DDL, no transactional DDL quirks)."""
+
+    __dialect__ = "duckdb"
+
+
+def alembic_config(store: Store) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["store"] = store
+    return config
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (default: the newest)."""
+    command.upgrade(alembic_config(store), revision)
+
+
+def create_tables(names: list[str], revision: str) -> None:
+    """Create ``names`` from :mod:`clientbase.schema` as they stood at ``revision``.
+
+    A migration that adds a table calls this with its own revision. A column added later to an existing
+    table carries ``info["since"] = "<revision>"`` in the schema and is added by that revision with
+    ``op.add_column``; earlier revisions skip it, so every path to ``head`` gives the same tables.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    from clientbase.schema import metadata
+
+    for name in names:
+        table = metadata.tables[name]
+        columns = [
+            sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in table.columns
+            if c.info.get("since", "0001") <= revision
+        ]
+        op.create_table(name, *columns, comment=table.comment)
