@@ -1,0 +1,128 @@
+"""Analysis periods: the period analysed, the one it is compared with, and the ``as_of`` date of each.
+
+Dates are inclusive. The default is the last 12 months ending at the latest order date against the 12 months
+before. Credit is observed with the same lag in both periods: ``as_of`` of the earlier period is its end plus
+the distance from the later period's end to ``as_of``, so both periods' invoices had the same time to be paid.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from clientbase.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates ``start`` to ``end``, both included.
+
+    Example:
+        >>> Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).days
+        366
+    """
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ConfigurationError(
+                f"The period {self.start} to {self.end} ends before it starts; give --from before --to."
+            )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The analysed period (``current``), the compared one (``previous``) and the as-of date of each."""
+
+    current: Period
+    previous: Period
+    as_of: dt.date
+    as_of_previous: dt.date
+
+    def __post_init__(self) -> None:
+        if self.as_of < self.current.start:
+            raise ConfigurationError(
+                f"--as-of {self.as_of} is before the period starts ({self.current.start}); give a later date."
+            )
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months, clamped to the month's last day.
+
+    Example:
+        >>> shift_months(dt.date(2024, 2, 29), -12)
+        datetime.date(2023, 2, 28)
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def twelve_months_to(end: dt.date) -> Period:
+    """The 12 months ending at ``end``: ``twelve_months_to(2024-06-30)`` is 2023-07-01 to 2024-06-30.
+
+    Example:
+        >>> twelve_months_to(dt.date(2024, 6, 30))
+        Period(start=datetime.date(2023, 7, 1), end=datetime.date(2024, 6, 30))
+    """
+    return Period(shift_months(end, -12) + dt.timedelta(days=1), end)
+
+
+def resolve_periods(
+    *,
+    latest_order_date: dt.date | None,
+    latest_date: dt.date | None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    as_of: dt.date | None = None,
+    compare_start: dt.date | None = None,
+    compare_end: dt.date | None = None,
+) -> Periods:
+    """Fill in what the caller left open with the defaults described in the module docstring.
+
+    ``latest_order_date`` and ``latest_date`` (the latest date of any order, activity, invoice or payment)
+    come from the data; without them (an empty database) ``end`` must be given.
+
+    Example:
+        >>> p = resolve_periods(latest_order_date=dt.date(2024, 6, 30), latest_date=dt.date(2024, 7, 15))
+        >>> p.current.start, p.previous.start, p.previous.end, p.as_of, p.as_of_previous
+        (datetime.date(2023, 7, 1), datetime.date(2022, 7, 1), datetime.date(2023, 6, 30), datetime.date(2024, 7, 15), datetime.date(2023, 7, 15))
+    """
+    if end is None:
+        if latest_order_date is None:
+            raise ConfigurationError(
+                "The database has no order lines, so there is no default period; give --from and --to."
+            )
+        end = latest_order_date
+    start = start or twelve_months_to(end).start
+    current = Period(start, end)
+    if (compare_start is None) != (compare_end is None):
+        raise ConfigurationError("Give both --compare-from and --compare-to, or neither.")
+    if compare_start is not None and compare_end is not None:
+        previous = Period(compare_start, compare_end)
+    else:
+        previous = _period_before(current)
+    if as_of is None:
+        as_of = max(latest_date or end, end)
+    lag = as_of - current.end
+    return Periods(current=current, previous=previous, as_of=as_of, as_of_previous=previous.end + lag)
+
+
+def _period_before(period: Period) -> Period:
+    """The period of the same length just before ``period``: whole months when it is whole months."""
+    prev_end = period.start - dt.timedelta(days=1)
+    for months in range(1, 121):
+        if shift_months(period.end, -months) + dt.timedelta(days=1) == period.start:
+            return Period(shift_months(prev_end, -months) + dt.timedelta(days=1), prev_end)
+    return Period(prev_end - dt.timedelta(days=period.days - 1), prev_end)

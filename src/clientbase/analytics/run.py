@@ -1,0 +1,200 @@
+"""The one place the profitability analysis executes: build the Ibis expressions, run them, assemble the result.
+
+The engine reads each fact table once and returns exact per-customer sums for both periods (order lines: one
+GROUP BY with conditional sums). Everything after that works on per-customer-sized data in Python ``Decimal``
+(the P&L rounded to the cent, whale curve, bridge, roll-ups, headline), so the numbers are the same to the
+cent on DuckDB, PostgreSQL and Spark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import ibis.expr.types as ir
+
+from clientbase.analytics import cost_to_serve as cts
+from clientbase.analytics.bridge import Bridge, bridge
+from clientbase.analytics.credit import credit_facts, financing_rate
+from clientbase.analytics.headline import headline
+from clientbase.analytics.period import Periods, resolve_periods
+from clientbase.analytics.pnl import CustomerPnL, Totals, build_pnl, totals
+from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES, RollupRow, rollup
+from clientbase.analytics.sales import sales_by_customer
+from clientbase.analytics.tables import Tables
+from clientbase.analytics.whale import WhaleCurve, whale_curve
+from clientbase.errors import ClientbaseError, StoreError
+from clientbase.schema import DEFAULT_SETTINGS
+
+CUR, PREV = "cur", "prev"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The per-customer net profit analysis of one period against another."""
+
+    periods: Periods
+    currency: str
+    financing_rate: Decimal
+    customers: dict[str, CustomerPnL]
+    customers_previous: dict[str, CustomerPnL]
+    totals: Totals
+    totals_previous: Totals
+    whale: WhaleCurve
+    bridge: Bridge
+    headline: str
+    rollups: dict[str, list[RollupRow]]
+    capacity: list[cts.CapacityUse]
+    attributes: dict[str, dict[str, Any]]
+
+    def ranked_customers(self) -> list[CustomerPnL]:
+        """Customers of the analysed period by net contribution, highest first."""
+        return [self.customers[p.counterparty_id] for p in self.whale.points]
+
+    def document(self) -> dict[str, Any]:
+        """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
+        p = self.periods
+        names = {cid: a.get("name") for cid, a in self.attributes.items()}
+        return {
+            "currency": self.currency,
+            "financing_rate_annual": self.financing_rate,
+            "period": {**p.current.as_dict(), "as_of": p.as_of.isoformat()},
+            "compare_period": {**p.previous.as_dict(), "as_of": p.as_of_previous.isoformat()},
+            "totals": self.totals.as_dict(),
+            "totals_previous": self.totals_previous.as_dict(),
+            "customers": [
+                {"name": names.get(c.counterparty_id), **c.as_dict()} for c in self.ranked_customers()
+            ],
+            "whale": self.whale.summary(),
+            "bridge": {
+                **self.bridge.summary(),
+                "customers": [
+                    b.as_dict() for b in self.bridge.customers if b.change or b.status != "continuing"
+                ],
+            },
+            "headline": self.headline,
+            "capacity": [u.as_dict() for u in self.capacity],
+            "rollups": {by: [r.as_dict() for r in rows] for by, rows in self.rollups.items()},
+        }
+
+
+def _run(step: str, run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except ClientbaseError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"The analysis step {step!r} failed in the database engine: {exc}") from exc
+
+
+def _rows(step: str, expr: ir.Table) -> list[dict[str, Any]]:
+    return list(_run(step, lambda: expr.to_pyarrow().to_pylist()))
+
+
+def _scalar(step: str, expr: ir.Scalar) -> Any:
+    value = _run(step, expr.execute)
+    if value is None or value != value:  # None or NaT/NaN from an empty table
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    return value
+
+
+def _latest(tables: Tables) -> tuple[dt.date | None, dt.date | None]:
+    latest_order = _scalar("latest order date", tables.order_lines.order_date.max())
+    others = [
+        latest_order,
+        _scalar("latest activity date", tables.activities.activity_date.max()),
+        _scalar("latest invoice date", tables.invoices.issue_date.max()),
+        _scalar("latest payment date", tables.payments.paid_date.max()),
+    ]
+    dates = [d for d in others if d is not None]
+    return latest_order, (max(dates) if dates else None)
+
+
+def analyze(
+    source: Any,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    as_of: dt.date | None = None,
+    compare_start: dt.date | None = None,
+    compare_end: dt.date | None = None,
+) -> Analysis:
+    """Run the analysis on ``source``: a :class:`~clientbase.store.Store`, an Ibis backend or :class:`Tables`.
+
+    Defaults: the last 12 months ending at the latest order date against the 12 months before; ``as_of`` is
+    the latest date in the data (see :mod:`clientbase.analytics.period`).
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     a = analyze(store, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+        >>> a.totals.lines["net_contribution"], a.headline
+        (Decimal('0.00'), 'Sales n/a, net contribution n/a: no change in net contribution.')
+    """
+    tables = source if isinstance(source, Tables) else Tables.from_backend(getattr(source, "ibis", source))
+    latest_order, latest_any = _latest(tables) if end is None or as_of is None else (None, None)
+    periods = resolve_periods(
+        latest_order_date=latest_order,
+        latest_date=latest_any,
+        start=start,
+        end=end,
+        as_of=as_of,
+        compare_start=compare_start,
+        compare_end=compare_end,
+    )
+    settings = {r["key"]: r["value"] for r in _rows("settings", tables.settings)}
+    rate = financing_rate(settings.get("financing_rate_annual", DEFAULT_SETTINGS["financing_rate_annual"]))
+    currency = str(settings.get("currency", DEFAULT_SETTINGS["currency"]))
+    drivers = _rows("cost drivers", tables.cost_drivers)
+    cts.check_drivers(drivers)
+
+    by_label = {CUR: periods.current, PREV: periods.previous}
+    sales = _rows("sales per customer", sales_by_customer(tables.order_lines, by_label))
+    priced = cts.priced_activities(tables.activities, tables.cost_drivers)
+    activity_rows = _rows("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label))
+    cts.check_priced(activity_rows, [CUR, PREV])
+    credit_periods = {
+        CUR: (periods.current, periods.as_of),
+        PREV: (periods.previous, periods.as_of_previous),
+    }
+    credit = _rows("credit per customer", credit_facts(tables.invoices, tables.payments, credit_periods))
+    cp = tables.counterparties
+    attribute_cols = ["counterparty_id", "name", *[c for c in ROLLUP_ATTRIBUTES if c in cp.columns]]
+    attributes = {r["counterparty_id"]: r for r in _rows("counterparties", cp.select(*attribute_cols))}
+
+    current = build_pnl(CUR, sales=sales, cost_to_serve=activity_rows, credit=credit, financing_rate=rate)
+    previous = build_pnl(PREV, sales=sales, cost_to_serve=activity_rows, credit=credit, financing_rate=rate)
+    used: dict[tuple[str, dt.date], Decimal] = {}
+    for r in activity_rows:
+        if r["valid_from"] is not None:
+            key = (r["kind"], r["valid_from"])
+            used[key] = used.get(key, Decimal(0)) + Decimal(r[f"{CUR}_quantity"])
+    total_now, total_before = totals(current.values()), totals(previous.values())
+    the_bridge = bridge(previous, current, from_period=periods.previous, to_period=periods.current)
+    return Analysis(
+        periods=periods,
+        currency=currency,
+        financing_rate=rate,
+        customers=current,
+        customers_previous=previous,
+        totals=total_now,
+        totals_previous=total_before,
+        whale=whale_curve((cid, c.net_contribution) for cid, c in current.items()),
+        bridge=the_bridge,
+        headline=headline(
+            the_bridge,
+            sales_before=total_before.lines["net_revenue"],
+            sales_after=total_now.lines["net_revenue"],
+            attributes=attributes,
+        ),
+        rollups={
+            by: rollup(current.values(), attributes, by) for by in ROLLUP_ATTRIBUTES if by in cp.columns
+        },
+        capacity=cts.capacity_use(drivers, used, periods.current),
+        attributes=attributes,
+    )

@@ -1,0 +1,66 @@
+"""The input of the profitability analysis: the Ibis tables it reads, on any backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+
+from clientbase.errors import ConfigurationError
+
+#: the tables the analysis reads, and the columns it needs from each
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "order_lines": (
+        "order_id",
+        "counterparty_id",
+        "order_date",
+        "quantity",
+        "list_price",
+        "net_price",
+        "unit_cost",
+    ),
+    "activities": ("counterparty_id", "activity_date", "kind", "quantity"),
+    "cost_drivers": ("kind", "valid_from", "valid_to", "unit", "rate", "cost_pool", "practical_capacity"),
+    "invoices": ("invoice_id", "counterparty_id", "issue_date", "due_date", "amount"),
+    "payments": ("invoice_id", "paid_date", "amount"),
+    "counterparties": ("counterparty_id", "name", "segment", "industry", "region", "owner_id"),
+    "settings": ("key", "value"),
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The Ibis tables of one database, as the analysis reads them; any Ibis backend will do.
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     tables = Tables.from_backend(store.ibis)
+        ...     tables.order_lines.count().execute()
+        0
+    """
+
+    order_lines: ir.Table
+    activities: ir.Table
+    cost_drivers: ir.Table
+    invoices: ir.Table
+    payments: ir.Table
+    counterparties: ir.Table
+    settings: ir.Table
+
+    def __post_init__(self) -> None:
+        for name, columns in REQUIRED_COLUMNS.items():
+            table = getattr(self, name)
+            missing = [c for c in columns if c not in table.columns]
+            if missing:
+                raise ConfigurationError(
+                    f"Table {name!r} lacks the column(s) {', '.join(missing)}; "
+                    "bring the database up to the clientbase schema (clientbase.store.connect migrates it)."
+                )
+
+    @classmethod
+    def from_backend(cls, backend: Any, *, database: Any = None) -> Tables:
+        """The tables of ``backend`` (an Ibis connection) under their schema names."""
+        kwargs = {} if database is None else {"database": database}
+        return cls(**{name: backend.table(name, **kwargs) for name in REQUIRED_COLUMNS})
