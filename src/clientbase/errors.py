@@ -33,7 +33,8 @@ class PermissionDeniedError(ClientbaseError, PermissionError):
 class Problem:
     """One bad value: where it is, what it is and which rule it breaks.
 
-    ``row`` is the 1-based data row of the file (the header is row 0), ``None`` for a file-level problem.
+    ``row`` is the row as a spreadsheet shows the file (the header is row 1, the first data row is row 2),
+    ``None`` for a problem with the whole file.
     """
 
     file: str

@@ -181,3 +181,13 @@ def test_not_utf8_is_reported(tmp_path: Path) -> None:
     (folder / "managers.csv").write_bytes("manager_id,name\nM1,J\xf6rg\n".encode("cp1252"))
     with connect("duckdb:///:memory:") as store, pytest.raises(ValidationError, match="UTF-8"):
         import_folder(store, folder)
+
+
+def test_data_format_doc_is_rendered_from_the_schema() -> None:
+    from clientbase.exchange.docs import render_data_format
+
+    doc = Path(__file__).parents[2] / "docs" / "data-format.md"
+    assert doc.read_text(encoding="utf-8") == render_data_format(), (
+        "docs/data-format.md is stale: run  python -c \"from clientbase.exchange.docs import render_data_format; "
+        "open('docs/data-format.md','w').write(render_data_format())\""
+    )
