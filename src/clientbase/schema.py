@@ -416,3 +416,119 @@ def field(table: sa.Table, column_name: str) -> Field:
 
 def key_columns(table: sa.Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
+
+
+# ==========================================================================================================
+# -- registry: history, freshness, ownership transfers, import batches (issue 4; migration 0002) ----------
+# ==========================================================================================================
+
+#: Where a change came from; imports write ``import:<batch_id>``.
+CHANGE_SOURCES = ("ui", "api", "import", "merge")
+BATCH_STATUSES = ("applied", "undone")
+BATCH_ACTIONS = ("insert", "update")
+TIMESTAMP = sa.DateTime()  # naive UTC everywhere
+
+field_history = sa.Table(
+    "field_history",
+    metadata,
+    column("history_id", sa.String(32), Field("Key of the history entry", "9f1c0e..."), primary_key=True),
+    column("table_name", sa.String(32), Field("Table changed", "counterparties", required=True)),
+    column("record_id", ID, Field("Key of the record changed", "C00042", required=True)),
+    column("field_name", sa.String(64), Field("Column changed", "phone", required=True)),
+    column("old_value", sa.String(1000), Field("Value before, as text (empty: none)", "+46181234567")),
+    column("new_value", sa.String(1000), Field("Value after, as text (empty: none)", "+46181234568")),
+    column("changed_by", ID, Field("Manager who made the change", "M01", references="managers.manager_id")),
+    column("changed_at", TIMESTAMP, Field("When, UTC", "2024-05-17 10:31:02", required=True)),
+    column(
+        "source",
+        sa.String(80),
+        Field("ui, api, import:<batch_id> or merge", "import:B20240517103102", required=True),
+    ),
+    column("record_version", sa.Integer, Field("Version of the record the change produced", "2")),
+    column("batch_id", ID, Field("Import batch that made the change, if one", "B20240517103102")),
+    comment="Field-level history of counterparties and contacts: who changed what, when, from where.",
+)
+
+field_verification = sa.Table(
+    "field_verification",
+    metadata,
+    column("table_name", sa.String(32), Field("Table", "counterparties", required=True), primary_key=True),
+    column("record_id", ID, Field("Key of the record", "C00042", required=True), primary_key=True),
+    column("field_name", sa.String(64), Field("Column", "phone", required=True), primary_key=True),
+    column("verified_at", TIMESTAMP, Field("Last time the value was set or confirmed, UTC", "2024-05-17")),
+    column("verified_by", ID, Field("Who set or confirmed it", "M01", references="managers.manager_id")),
+    column("source", sa.String(80), Field("ui, api, import:<batch_id> or merge", "ui")),
+    comment="Freshness: when each field of each record was last set or confirmed to be right.",
+)
+
+owner_transfers = sa.Table(
+    "owner_transfers",
+    metadata,
+    column("transfer_id", sa.String(32), Field("Key of the transfer", "4be0a1..."), primary_key=True),
+    column(
+        "counterparty_id",
+        ID,
+        Field("Record transferred", "C00042", required=True, references="counterparties.counterparty_id"),
+    ),
+    column("from_owner", ID, Field("Owner before (empty: none)", "M01", references="managers.manager_id")),
+    column("to_owner", ID, Field("Owner after", "M02", required=True, references="managers.manager_id")),
+    column("transferred_by", ID, Field("Who assigned it", "M00", references="managers.manager_id")),
+    column("transferred_at", TIMESTAMP, Field("When, UTC", "2024-05-17 10:31:02", required=True)),
+    column("source", sa.String(80), Field("ui, api, import:<batch_id> or merge", "ui", required=True)),
+    column("reason", sa.String(300), Field("Why", "territory change")),
+    column("batch_id", ID, Field("Import batch that made the transfer, if one", "B20240517103102")),
+    comment="Every change of owner of a counterparty.",
+)
+
+import_batches = sa.Table(
+    "import_batches",
+    metadata,
+    column("batch_id", ID, Field("Key of the import", "B20240517103102", required=True), primary_key=True),
+    column("file_name", sa.String(500), Field("File imported", "anna_kunden.xlsx")),
+    column("file_sha256", sa.String(64), Field("SHA-256 of the file's bytes", "e3b0c4...")),
+    column("sheet", sa.String(100), Field("Sheet read, for workbooks", "Kunden")),
+    column("mapping", sa.Text, Field("Header-to-field mapping used, as TOML", '"Firma" = "name"')),
+    column("created_by", ID, Field("Who applied it", "M01", references="managers.manager_id")),
+    column("created_at", TIMESTAMP, Field("When it was applied, UTC", "2024-05-17 10:31:02", required=True)),
+    column(
+        "status", sa.String(16), Field("applied or undone", "applied", required=True, enum=BATCH_STATUSES)
+    ),
+    column("new_count", sa.Integer, Field("Records created", "12")),
+    column("updated_count", sa.Integer, Field("Records changed", "3")),
+    column("unchanged_count", sa.Integer, Field("Rows matching a record with nothing to change", "40")),
+    column("rejected_count", sa.Integer, Field("Rows refused (see the error report)", "2")),
+    column("undone_at", TIMESTAMP, Field("When it was undone, UTC", "2024-05-18 09:00:00")),
+    column("undone_by", ID, Field("Who undid it", "M00", references="managers.manager_id")),
+    comment="Every applied spreadsheet import; each can be undone as a whole.",
+)
+
+batch_changes = sa.Table(
+    "batch_changes",
+    metadata,
+    column(
+        "batch_id",
+        ID,
+        Field("Import batch", "B20240517103102", required=True, references="import_batches.batch_id"),
+        primary_key=True,
+    ),
+    column(
+        "seq", sa.Integer, Field("Order of the change within the batch", "1", required=True), primary_key=True
+    ),
+    column("table_name", sa.String(32), Field("Table changed", "counterparties", required=True)),
+    column("record_id", ID, Field("Key of the record changed", "C00042", required=True)),
+    column("action", sa.String(8), Field("insert or update", "update", required=True, enum=BATCH_ACTIONS)),
+    column("before_row", sa.Text, Field("The whole row before the change, as JSON (insert: empty)", "{}")),
+    column("before_verification", sa.Text, Field("The record's freshness rows before, as JSON", "[]")),
+    column("after_version", sa.Integer, Field("Version of the record the batch left", "3")),
+    comment="What each import batch changed, with the exact prior state, so that undo can restore it.",
+)
+
+#: Contacts are archived, not deleted (added by revision 0002).
+contacts.append_column(
+    sa.Column(
+        "archived",
+        sa.Boolean,
+        nullable=True,
+        info={"field": Field("Archived: no longer at the company", "false", internal=True), "since": "0002"},
+    )
+)
