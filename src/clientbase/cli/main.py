@@ -33,6 +33,7 @@ def main(
 def _register() -> None:
     # Each module adds its commands to ``app``; imported here so `clientbase --help` lists them all.
     from clientbase.cli import exchange  # noqa: F401
+    from clientbase.cli import registry  # noqa: F401
 
 
 _register()

@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 FREE_MAIL_DOMAINS = frozenset(
@@ -221,7 +222,7 @@ class MatchIndex:
         return Match(None)
 
     @staticmethod
-    def _get(table: Mapping[object, set[str]], key: object) -> set[str] | None:
+    def _get(table: Mapping[Any, set[str]], key: object) -> set[str] | None:
         return table.get(key) if key else None
 
 

@@ -198,7 +198,7 @@ def tax_module(country: str) -> ModuleType | None:
     for kind in ("vat", "tin"):
         module = get_cc_module(code, kind)
         if module is not None:
-            return module  # type: ignore[no-any-return]
+            return module  # type: ignore[return-value]
     return None
 
 

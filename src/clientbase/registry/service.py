@@ -39,7 +39,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
-from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from clientbase.errors import (
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from clientbase.registry import access, history, rules
 from clientbase.registry.access import Actor
 from clientbase.store import Store
@@ -92,7 +98,10 @@ def transaction(db: Db) -> Iterator[sa.Connection]:
         raise
 
 
-def _table(kind: str) -> sa.Table:
+def table_of(kind: str) -> sa.Table:
+    """The table of ``kind``: ``counterparties`` or ``contacts``."""
+    if kind not in ("counterparties", "contacts"):
+        raise ConfigurationError(f"Unknown kind of record {kind!r}: use counterparties or contacts.")
     return schema.counterparties if kind == "counterparties" else schema.contacts
 
 
@@ -261,7 +270,7 @@ def _stale(conn: sa.Connection, table: sa.Table, record_id: str, expected: int) 
 
 def get_record(db: Db, *, actor: Actor, kind: str, record_id: str) -> dict[str, Any]:
     """One counterparty or contact (``kind``: ``counterparties`` / ``contacts``) the actor may see."""
-    table = _table(kind)
+    table = table_of(kind)
     with transaction(db) as conn:
         row = fetch(conn, table, record_id)
         if row is None:
@@ -496,7 +505,7 @@ def verify(
     ``kind`` is ``counterparties`` or ``contacts``. Analysts cannot verify (it is an edit of the record's
     freshness); managers only their own records.
     """
-    table = _table(kind)
+    table = table_of(kind)
     with transaction(db) as conn:
         row = fetch(conn, table, record_id)
         if row is None:
@@ -510,7 +519,7 @@ def verify(
 
 def record_history(db: Db, *, actor: Actor, kind: str, record_id: str) -> list[dict[str, Any]]:
     """The field history of a record the actor may see, oldest first."""
-    table = _table(kind)
+    table = table_of(kind)
     with transaction(db) as conn:
         row = fetch(conn, table, record_id)
         if row is None:

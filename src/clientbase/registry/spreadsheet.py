@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,7 +226,9 @@ def _find_header(rows: list[list[Cell]]) -> int:
     return next(i for i, row in enumerate(rows) if any(c is not None for c in row))
 
 
-def _shape(file: str, raw: list[list[object]], *, merged_columns: dict[int, set[int]] | None) -> Sheet:
+def _shape(
+    file: str, raw: Sequence[Sequence[object]], *, merged_columns: dict[int, set[int]] | None
+) -> Sheet:
     rows: list[list[Cell]] = [[_clean(c) for c in row] for row in raw]
     if not any(any(c is not None for c in row) for row in rows):
         raise ValidationError(
@@ -235,7 +238,7 @@ def _shape(file: str, raw: list[list[object]], *, merged_columns: dict[int, set[
     width = max(len(row) for row in rows)
     rows = [row + [None] * (width - len(row)) for row in rows]
     top = rows[header_index]
-    below = rows[header_index + 1] if header_index + 1 < len(rows) else [None] * width
+    below: list[Cell] = rows[header_index + 1] if header_index + 1 < len(rows) else [None] * width
     spans = _spans(top, below, (merged_columns or {}).get(header_index), known=merged_columns is not None)
     if spans:
         headers = []
