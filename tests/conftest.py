@@ -27,3 +27,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path}/test.duckdb"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """A local[1] SparkSession (small memory, no UI) for the engine-parity tests; stopped at the end."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("clientbase-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
