@@ -94,25 +94,29 @@ def _rows(step: str, expr: ir.Table) -> list[dict[str, Any]]:
     return list(_run(step, lambda: expr.to_pyarrow().to_pylist()))
 
 
-def _scalar(step: str, expr: ir.Scalar) -> Any:
-    value = _run(step, expr.execute)
-    if value is None or value != value:  # None or NaT/NaN from an empty table
-        return None
-    if hasattr(value, "date") and callable(value.date):
-        return value.date()
-    return value
-
-
 def _latest(tables: Tables) -> tuple[dt.date | None, dt.date | None]:
-    latest_order = _scalar("latest order date", tables.order_lines.order_date.max())
-    others = [
-        latest_order,
-        _scalar("latest activity date", tables.activities.activity_date.max()),
-        _scalar("latest invoice date", tables.invoices.issue_date.max()),
-        _scalar("latest payment date", tables.payments.paid_date.max()),
+    """The latest order date, and the latest date of any order, activity, invoice or payment (one query)."""
+    parts = [
+        (tables.order_lines, "order_date"),
+        (tables.activities, "activity_date"),
+        (tables.invoices, "issue_date"),
+        (tables.payments, "paid_date"),
     ]
-    dates = [d for d in others if d is not None]
-    return latest_order, (max(dates) if dates else None)
+    combined = None
+    for i, (table, column) in enumerate(parts):
+        one = table.aggregate(**{f"latest_{i}": table[column].max()})
+        combined = one if combined is None else combined.cross_join(one)
+    assert combined is not None
+    row = _rows("latest dates", combined)[0]
+    dates = [_as_date(row[f"latest_{i}"]) for i in range(len(parts))]
+    known = [d for d in dates if d is not None]
+    return dates[0], (max(known) if known else None)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
 
 
 def analyze(

@@ -1,0 +1,88 @@
+"""Small rules: periods, rounding, credit cost, and the clear errors on bad inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import importlib
+from decimal import Decimal as D
+
+import pytest
+
+from clientbase.analytics.credit import credit_cost, financing_rate
+from clientbase.analytics.money import cents
+from clientbase.analytics.period import resolve_periods
+from clientbase.analytics.run import analyze
+from clientbase.errors import ConfigurationError, ValidationError
+from tests.analytics import example
+from tests.analytics.engines import memtables
+
+MODULES = [
+    "period",
+    "money",
+    "credit",
+    "cost_to_serve",
+    "pnl",
+    "whale",
+    "bridge",
+    "rollup",
+    "headline",
+    "sales",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    module = importlib.import_module(f"clientbase.analytics.{name}")
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_rounding_is_half_away_from_zero() -> None:
+    assert cents(D("0.005")) == D("0.01") and cents(D("-0.005")) == D("-0.01")
+    # 18250 amount-days at 1 % a year = 0.50 exactly; 182.5 amount-days at 1 % = 0.005 -> 0.01
+    assert credit_cost(D("18250"), D("0.01")) == D("0.50")
+    assert credit_cost(D("182.50"), D("0.01")) == D("0.01")
+
+
+def test_default_periods_are_twelve_months_each() -> None:
+    p = resolve_periods(latest_order_date=dt.date(2024, 2, 29), latest_date=None)
+    assert (p.current.start, p.current.end) == (dt.date(2023, 3, 1), dt.date(2024, 2, 29))
+    assert (p.previous.start, p.previous.end) == (dt.date(2022, 3, 1), dt.date(2023, 2, 28))
+    q = resolve_periods(
+        latest_order_date=None, latest_date=None, start=dt.date(2024, 1, 10), end=dt.date(2024, 1, 19)
+    )
+    assert (q.previous.start, q.previous.end) == (dt.date(2023, 12, 31), dt.date(2024, 1, 9))
+
+
+def test_bad_inputs_say_how_to_fix() -> None:
+    with pytest.raises(ConfigurationError, match="give --from and --to"):
+        resolve_periods(latest_order_date=None, latest_date=None)
+    with pytest.raises(ConfigurationError, match="financing_rate_annual"):
+        financing_rate("8%")
+    with pytest.raises(ConfigurationError, match="ends before it starts"):
+        resolve_periods(
+            latest_order_date=None, latest_date=None, start=dt.date(2024, 2, 1), end=dt.date(2024, 1, 1)
+        )
+
+
+def test_unpriced_activity_is_refused() -> None:
+    rows = {**example.ROWS, "activities": [*example.ROWS["activities"]]}
+    rows["activities"].append(
+        dict(
+            activity_id="z",
+            counterparty_id="A",
+            activity_date=dt.date(2024, 5, 5),
+            kind="rush_order",
+            quantity=D(1),
+        )
+    )
+    with pytest.raises(ValidationError, match="no cost driver"):
+        analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
+
+
+def test_overlapping_rates_are_refused() -> None:
+    drivers = [*example.ROWS["cost_drivers"]]
+    drivers.append(dict(kind="visit", valid_from=dt.date(2024, 1, 1), valid_to=None, unit="event", rate=D(1)))
+    with pytest.raises(ValidationError, match="two rates of kind 'visit'"):
+        analyze(memtables({**example.ROWS, "cost_drivers": drivers}), **example.PERIOD, **example.COMPARE)
