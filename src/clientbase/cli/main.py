@@ -32,6 +32,7 @@ def main(
 
 def _register() -> None:
     # Each module adds its commands to ``app``; imported here so `clientbase --help` lists them all.
+    from clientbase.cli import analyze  # noqa: F401
     from clientbase.cli import exchange  # noqa: F401
     from clientbase.cli import registry  # noqa: F401
 

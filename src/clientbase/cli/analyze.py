@@ -1,0 +1,198 @@
+"""``analyze``: per-customer net profit, the whale curve and why profit lags sales; ``report``: HTML/XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clientbase.analytics.bridge import COMPONENTS
+from clientbase.analytics.pnl import MONEY_LINES
+from clientbase.analytics.run import Analysis, analyze
+from clientbase.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    JsonOption,
+    cli_errors,
+    console,
+    open_store,
+    print_json,
+)
+from clientbase.cli.main import app
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+FromOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--from", formats=["%Y-%m-%d"], help="First day analysed (default: 12 months to --to)."),
+]
+ToOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--to", formats=["%Y-%m-%d"], help="Last day analysed (default: the latest order date)."),
+]
+AsOfOption = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Date unpaid invoices are counted to (default: latest date in the data).",
+    ),
+]
+CompareFromOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--compare-from", formats=["%Y-%m-%d"], help="First day of the compared period."),
+]
+CompareToOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--compare-to", formats=["%Y-%m-%d"], help="Last day of the compared period."),
+]
+
+
+def run_analysis(
+    db: str,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    as_of: dt.datetime | None,
+    compare_start: dt.datetime | None,
+    compare_end: dt.datetime | None,
+) -> Analysis:
+    with open_store(db) as store, cli_errors():
+        return analyze(
+            store,
+            start=_date(start),
+            end=_date(end),
+            as_of=_date(as_of),
+            compare_start=_date(compare_start),
+            compare_end=_date(compare_end),
+        )
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _print_analysis(a: Analysis, top: int) -> None:
+    p = a.periods
+    console.print(
+        f"[bold]Net profit per customer[/] {p.current.start} to {p.current.end} (as of {p.as_of}) "
+        f"against {p.previous.start} to {p.previous.end}, in {a.currency}"
+    )
+    pnl = Table(title="P&L")
+    pnl.add_column("line")
+    pnl.add_column("previous", justify="right")
+    pnl.add_column("current", justify="right")
+    pnl.add_column("change", justify="right")
+    for line in MONEY_LINES:
+        before, now = a.totals_previous.lines[line], a.totals.lines[line]
+        pnl.add_row(line.replace("_", " "), _money(before), _money(now), _money(now - before))
+    pnl.add_row("customers", f"{a.totals_previous.customers:,}", f"{a.totals.customers:,}", "")
+    console.print(pnl)
+
+    ranked = a.ranked_customers()
+    shown = ranked[:top] + [c for c in ranked[-top:] if c not in ranked[:top]]
+    customers = Table(title=f"Top and bottom {top} customers by net contribution")
+    for column in (
+        "customer",
+        "name",
+        "net revenue",
+        "discount",
+        "gross margin",
+        "cost-to-serve",
+        "credit",
+        "net contribution",
+    ):
+        customers.add_column(column, justify="left" if column in ("customer", "name") else "right")
+    for c in shown:
+        customers.add_row(
+            c.counterparty_id,
+            str(a.attributes.get(c.counterparty_id, {}).get("name") or ""),
+            _money(c.net_revenue),
+            _money(c.discount),
+            _money(c.gross_margin),
+            _money(c.cost_to_serve),
+            _money(c.credit_cost),
+            _money(c.net_contribution),
+        )
+    console.print(customers)
+
+    w = a.whale
+    share = "" if w.peak_share_of_profit is None else f" = {w.peak_share_of_profit * 100:.0f} % of the total"
+    console.print(
+        f"[bold]Whale curve:[/] the {w.customers_at_peak:,} most profitable of {w.customers:,} customers earn "
+        f"{_money(w.peak)}{share}; the other {w.customers - w.customers_at_peak:,} destroy {_money(w.tail_loss)}, "
+        f"leaving {_money(w.total)}."
+    )
+    bridge = Table(
+        title=f"Bridge of net contribution: {_money(a.bridge.before_total)} -> {_money(a.bridge.after_total)}"
+    )
+    bridge.add_column("part")
+    bridge.add_column("amount", justify="right")
+    for name in COMPONENTS:
+        bridge.add_row(name.replace("_", " "), _money(a.bridge.components[name]))
+    bridge.add_row("[bold]total change[/]", f"[bold]{_money(a.bridge.total_change)}[/]")
+    console.print(bridge)
+    console.print(f"[bold]{a.headline}[/]")
+
+
+@app.command("analyze")
+def analyze_command(
+    db: DbOption = DEFAULT_DB,
+    start: FromOption = None,
+    end: ToOption = None,
+    as_of: AsOfOption = None,
+    compare_start: CompareFromOption = None,
+    compare_end: CompareToOption = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Customers shown at each end of the ranking.")
+    ] = 10,
+    json: JsonOption = False,
+) -> None:
+    """Per-customer net profit (P&L), the whale curve and a bridge of why profit moved.
+
+    Default: the last 12 months to the latest order date against the 12 months before.
+
+    Example: clientbase analyze --db duckdb:///./clientbase.duckdb --from 2024-01-01 --to 2024-12-31 --json
+    """
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    if json:
+        print_json(a.document())
+    else:
+        _print_analysis(a, top)
+
+
+@app.command("report")
+def report_command(
+    db: DbOption = DEFAULT_DB,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write a self-contained HTML report here.")
+    ] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook here.")] = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    as_of: AsOfOption = None,
+    compare_start: CompareFromOption = None,
+    compare_end: CompareToOption = None,
+) -> None:
+    """Write the analysis as a self-contained HTML report (charts, no network) and/or an XLSX workbook.
+
+    Example: clientbase report --out report.html --xlsx report.xlsx
+    """
+    if out is None and xlsx is None:
+        raise typer.BadParameter("give --out report.html, --xlsx report.xlsx or both")
+    from clientbase.report import write_html, write_xlsx
+
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    with cli_errors():
+        if out is not None:
+            write_html(a, out)
+            console.print(f"wrote {out}")
+        if xlsx is not None:
+            write_xlsx(a, xlsx)
+            console.print(f"wrote {xlsx}")

@@ -1,0 +1,63 @@
+"""The HTML report: one file, charts drawn by Vega inlined into the page, so it opens with no network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from clientbase.analytics.bridge import COMPONENTS
+from clientbase.analytics.pnl import MONEY_LINES
+from clientbase.analytics.run import Analysis
+from clientbase.report.charts import bridge_chart, whale_chart
+
+#: customers listed at each end of the ranking in the HTML (the workbook has them all)
+SHOWN = 25
+
+
+def _javascript() -> str:
+    import vl_convert
+
+    # vega, vega-lite and vega-embed with all their dependencies, as globals; no request leaves the page
+    return str(vl_convert.javascript_bundle()).replace("</script", "<\\/script")
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def render_html(analysis: Analysis, *, javascript: str | None = None) -> str:
+    """The report as one HTML string (``javascript``: the Vega bundle, looked up when not given)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("clientbase.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["money"] = _money
+    ranked = analysis.ranked_customers()
+    top = ranked[:SHOWN]
+    bottom = [c for c in ranked[-SHOWN:] if c not in top]
+    charts = {
+        "whale": whale_chart(analysis).to_dict(),
+        "bridge": bridge_chart(analysis).to_dict(),
+    }
+    return env.get_template("report.html").render(
+        a=analysis,
+        p=analysis.periods,
+        money_lines=MONEY_LINES,
+        components=COMPONENTS,
+        top=top,
+        bottom=bottom,
+        names={cid: attrs.get("name") or "" for cid, attrs in analysis.attributes.items()},
+        charts_json=json.dumps(charts).replace("</", "<\\/"),
+        javascript=javascript if javascript is not None else _javascript(),
+    )
+
+
+def write_html(analysis: Analysis, path: Path | str) -> Path:
+    """Write :func:`render_html` to ``path``."""
+    path = Path(path)
+    path.write_text(render_html(analysis), encoding="utf-8")
+    return path
