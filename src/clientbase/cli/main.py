@@ -33,6 +33,8 @@ def main(
 def _register() -> None:
     # Each module adds its commands to ``app``; imported here so `clientbase --help` lists them all.
     from clientbase.cli import analyze  # noqa: F401
+    from clientbase.cli import demo  # noqa: F401
+    from clientbase.cli import dedupe  # noqa: F401
     from clientbase.cli import exchange  # noqa: F401
     from clientbase.cli import registry  # noqa: F401
 
