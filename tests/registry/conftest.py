@@ -20,11 +20,41 @@ CLAIRE = Actor("M03", "manager")
 OLA = Actor("M09", "analyst")
 
 MANAGERS = [
-    {"manager_id": "M00", "name": "Helga Hoffmann", "email": "helga@firma.example", "role": "head", "active": True},
-    {"manager_id": "M01", "name": "Anna Berg", "email": "anna@firma.example", "role": "manager", "active": True},
-    {"manager_id": "M02", "name": "Ivan Petrov", "email": "ivan@firma.example", "role": "manager", "active": True},
-    {"manager_id": "M03", "name": "Claire Dubois", "email": "claire@firma.example", "role": "manager", "active": True},
-    {"manager_id": "M09", "name": "Ola Nordmann", "email": "ola@firma.example", "role": "analyst", "active": True},
+    {
+        "manager_id": "M00",
+        "name": "Helga Hoffmann",
+        "email": "helga@firma.example",
+        "role": "head",
+        "active": True,
+    },
+    {
+        "manager_id": "M01",
+        "name": "Anna Berg",
+        "email": "anna@firma.example",
+        "role": "manager",
+        "active": True,
+    },
+    {
+        "manager_id": "M02",
+        "name": "Ivan Petrov",
+        "email": "ivan@firma.example",
+        "role": "manager",
+        "active": True,
+    },
+    {
+        "manager_id": "M03",
+        "name": "Claire Dubois",
+        "email": "claire@firma.example",
+        "role": "manager",
+        "active": True,
+    },
+    {
+        "manager_id": "M09",
+        "name": "Ola Nordmann",
+        "email": "ola@firma.example",
+        "role": "analyst",
+        "active": True,
+    },
 ]
 
 
@@ -62,17 +92,39 @@ ANNA_CSV = (
 
 #: Ivan Petrov (Russia): cp1251, ',' with quoted decimal commas, Russian headers and words
 IVAN_CSV = (
-    "Компания,ИНН,Страна,Город,Телефон,Эл. почта,\"Отсрочка платежа, дней\",Скидка %,Кредитный лимит,Дата создания,Статус\n"
-    "ООО «Ромашка»,7707083893,Россия,Москва,+7 495 123-45-67,zakaz@romashka.ru,30,\"1,5\",\"1 500 000,00\",25.12.2023,активный\n"
-    "АО Вектор,7736207543,РФ,Санкт-Петербург,8 812 123-45-67,vektor@mail.ru,60,0,\"250 000\",01.02.2024,активный\n"
+    'Компания,ИНН,Страна,Город,Телефон,Эл. почта,"Отсрочка платежа, дней",Скидка %,Кредитный лимит,Дата создания,Статус\n'
+    'ООО «Ромашка»,7707083893,Россия,Москва,+7 495 123-45-67,zakaz@romashka.ru,30,"1,5","1 500 000,00",25.12.2023,активный\n'
+    'АО Вектор,7736207543,РФ,Санкт-Петербург,8 812 123-45-67,vektor@mail.ru,60,0,"250 000",01.02.2024,активный\n'
 )
 
 #: Claire Dubois (France): an XLSX with a title row and a merged "Contact" header over Nom / Téléphone
 CLAIRE_ROWS = [
-    ("Les Fromages Réunis SARL", "FR40303265045", "France", "Besançon", "contact@fromages-reunis.fr", 30, 2.5,
-     20000, dt.date(2022, 6, 1), "Marie Curie", "06 12 34 56 78"),
-    ("Crème & Cie", "FR23334175221", "FRANCE", "Orléans", None, 45, 0, 7500.5, dt.date(2023, 1, 15),
-     "Paul Martin", "01 42 68 53 00"),
+    (
+        "Les Fromages Réunis SARL",
+        "FR40303265045",
+        "France",
+        "Besançon",
+        "contact@fromages-reunis.fr",
+        30,
+        2.5,
+        20000,
+        dt.date(2022, 6, 1),
+        "Marie Curie",
+        "06 12 34 56 78",
+    ),
+    (
+        "Crème & Cie",
+        "FR23334175221",
+        "FRANCE",
+        "Orléans",
+        None,
+        45,
+        0,
+        7500.5,
+        dt.date(2023, 1, 15),
+        "Paul Martin",
+        "01 42 68 53 00",
+    ),
 ]
 
 
@@ -96,8 +148,17 @@ def write_claire(folder: Path) -> Path:
     sheet = book.add_worksheet("Clients")
     book.add_worksheet("Notes").write(0, 0, "nothing here")
     sheet.write(0, 0, "Mes clients (Claire Dubois)")
-    headers = ["Société", "N° TVA", "Pays", "Ville", "Courriel", "Délai de paiement (jours)", "Remise %",
-               "Plafond de crédit", "Client depuis"]
+    headers = [
+        "Société",
+        "N° TVA",
+        "Pays",
+        "Ville",
+        "Courriel",
+        "Délai de paiement (jours)",
+        "Remise %",
+        "Plafond de crédit",
+        "Client depuis",
+    ]
     for col, header in enumerate(headers):
         sheet.write(1, col, header)
     sheet.merge_range(1, 9, 1, 10, "Contact")
@@ -121,8 +182,8 @@ def write_claire(folder: Path) -> Path:
 #: Sven (Sweden): UTF-8 with BOM, ',' with US-style numbers, English and Swedish headers
 SVEN_CSV = (
     "\ufeffCustomer Name,VAT No.,Country,Stad,Phone,Email Address,Payment Terms,Discount,Credit limit,Customer since\n"
-    "Nordic Tools AB,SE556012579001,Sweden,Uppsala,018-12 34 56,info@nordictools.se,30,5,\"50,000.00\",2023-02-14\n"
-    "Öresund Trä AB,SE556703748501,SE,Malmö,08-123 456 78,order@oresundtra.se,20,2.5,\"1,234.50\",2024-01-09\n"
+    'Nordic Tools AB,SE556012579001,Sweden,Uppsala,018-12 34 56,info@nordictools.se,30,5,"50,000.00",2023-02-14\n'
+    'Öresund Trä AB,SE556703748501,SE,Malmö,08-123 456 78,order@oresundtra.se,20,2.5,"1,234.50",2024-01-09\n'
 )
 
 

@@ -122,7 +122,10 @@ def parse_integers(values: list[Cell], *, decimal_comma: bool | None = None) -> 
                 result.append(CellError("not a whole number"))
             continue
         match = _WHOLE_WITH_UNIT.match(str(value).strip()) if isinstance(value, str) else None
-        result.append(int(match.group(1)) if match else number)
+        if match:
+            result.append(int(match.group(1)))
+        else:
+            result.append(number if number is None else CellError("not a whole number"))
     return result
 
 

@@ -453,7 +453,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-FUZZY_CUTOFF = 85
+FUZZY_CUTOFF = 80
 #: unit words a header may carry (``Zahlungsziel (Tage)``, ``Лимит, руб``); dropped when the whole header does not match
 UNIT_WORDS = frozenset(
     [

@@ -149,6 +149,7 @@ def plan_import(
     used.sheet = table.sheet
     with store.begin() as conn:
         context = _Context.load(conn, actor, default_owner, source.name)
+        context.headers = used.fields()
         parsed = _parse_columns(table, used)
         rows = [context.plan_row(number, values, bad) for number, values, bad in parsed]
     return ImportPlan(
@@ -236,6 +237,8 @@ class _Context:
     index: matching.MatchIndex
     claimed: dict[str, int] = field(default_factory=dict)
     file: str = ""
+    #: field -> the spreadsheet header it came from, so that problems name the user's column
+    headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sa.Connection, actor: Actor, default_owner: str | None, file: str) -> _Context:
@@ -274,6 +277,9 @@ class _Context:
             else:
                 record["owner_id"] = owner
         if plan.problems:
+            # report the rule breaks of the readable values too, so that one pass shows all of a row's problems
+            _, failures = rules.clean_record(schema.counterparties, record)
+            self._failures(plan, [f for f in failures if f.field in record and f.rule != "required"])
             return plan
         found = self.index.find(record)
         if found.ambiguous:
@@ -300,13 +306,14 @@ class _Context:
     def _reject(self, plan: RowPlan, column: str | None, value: object, reason: str) -> RowPlan:
         plan.action = "rejected"
         shown = None if value is None else str(value)
-        plan.problems.append(Problem(self.file, plan.row, column, shown, reason))
+        header = self.headers.get(column, column) if column else None
+        plan.problems.append(Problem(self.file, plan.row, header, shown, reason))
         return plan
 
     def _failures(self, plan: RowPlan, failures: list[rules.Failure], prefix: str = "") -> None:
         for failure in failures:
-            problem = failure.problem(self.file, plan.row, prefix + failure.field)
-            plan.problems.append(problem)
+            name = prefix + failure.field
+            plan.problems.append(failure.problem(self.file, plan.row, self.headers.get(name, name)))
 
     def _plan_new(self, plan: RowPlan, record: dict[str, object], contact: dict[str, object]) -> None:
         roles = str(record.get("roles") or "customer")
