@@ -10,7 +10,7 @@ from clientbase.analytics.bridge import COMPONENTS
 from clientbase.analytics.run import Analysis
 
 
-def whale_chart(analysis: Analysis, *, max_points: int = 500) -> alt.LayerChart:
+def whale_chart(analysis: Analysis, *, max_points: int = 500) -> Any:
     """Cumulative share of net contribution (y) against share of customers ranked by contribution (x)."""
     points = [{"customers": x, "profit": y} for x, y in analysis.whale.sampled(max_points)]
     data = alt.Data(values=points)

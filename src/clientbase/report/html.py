@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -21,7 +21,7 @@ def _javascript() -> str:
     import vl_convert
 
     # vega, vega-lite and vega-embed with all their dependencies, as globals; no request leaves the page
-    return str(vl_convert.javascript_bundle()).replace("</script", "<\\/script")
+    return str(cast(Any, vl_convert).javascript_bundle()).replace("</script", "<\\/script")
 
 
 def _money(value: Any) -> str:
