@@ -71,7 +71,7 @@ def test_encoding_can_be_overridden(tmp_path: Path) -> None:
 def test_detect_encoding_of_each_legacy_code_page() -> None:
     assert detect_encoding("Компания;Город\nООО Ромашка;Москва\n".encode("cp1251")) == "cp1251"
     assert detect_encoding("Société;Pays\nCrème & Cie;France\n".encode("cp1252")) == "cp1252"
-    assert detect_encoding("plain ascii\n".encode()) == "utf-8"
+    assert detect_encoding(b"plain ascii\n") == "utf-8"
 
 
 @pytest.mark.parametrize(
