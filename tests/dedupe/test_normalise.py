@@ -1,0 +1,123 @@
+"""Normalised keys: company names in several languages and scripts, phones, e-mails, IDs, postcodes."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from clientbase.dedupe.normalise import (
+    clean_text,
+    legal_form_terms,
+    normalise_company_names,
+    normalise_records,
+)
+from clientbase.errors import ConfigurationError
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Müller Bau GmbH", "muller bau"),  # German
+        ("Siemens AG", "siemens"),
+        ("Schmidt Logistik GmbH & Co. KG", "schmidt logistik"),
+        ("Nordic Tools AB", "nordic tools"),  # Swedish, suffix
+        ("AB Volvo", "volvo"),  # Swedish, prefix
+        ("Dupont et Fils SARL", "dupont et fils"),  # French
+        ("Dupont et Fils S.A.R.L.", "dupont et fils"),
+        ("Société Générale S.A.", "societe generale"),
+        ("ООО Ромашка", "romashka"),  # Russian, Cyrillic legal form in front
+        ("OOO Romashka", "romashka"),  # the same firm written in Latin script
+        ("Acme Widgets Ltd.", "acme widgets"),  # English
+        ("Acme Widgets Limited", "acme widgets"),
+        ("Apple Inc", "apple"),
+        ("Compañía Ejemplo S.L.", "compania ejemplo"),  # Spanish
+        ("Telefónica, S.A.", "telefonica"),
+    ],
+)
+def test_company_names_lose_legal_form_script_case_and_punctuation(raw: str, expected: str) -> None:
+    assert normalise_company_names([raw]) == [expected]
+
+
+def test_a_name_that_is_only_a_legal_form_is_kept_and_missing_stays_missing() -> None:
+    assert normalise_company_names(["GmbH", None, ""]) == ["gmbh", None, None]
+
+
+def test_word_order_is_folded_in_name_sorted() -> None:
+    table = pa.table({"id": ["1", "2"], "name": ["Tools Nordic AB", "NORDIC TOOLS"]})
+    out = normalise_records(table, id_col="id", roles={"name": "name"})
+    assert out.column("name_sorted").to_pylist() == ["nordic tools", "nordic tools"]
+    assert out.column("name_base").to_pylist() == ["tools nordic", "nordic tools"]
+    assert out.column("name_tok1").to_pylist() == ["nordic", "nordic"]
+    assert out.column("name_tok2").to_pylist() == ["tools", "tools"]
+
+
+def test_clean_text_twin_and_terms() -> None:
+    assert clean_text("Müller & Söhne G.m.b.H.") == "muller sohne gmbh"
+    terms = set(legal_form_terms())
+    assert {"gmbh", "ag", "ab", "sarl", "sa", "ooo", "ltd", "inc", "sl"} <= terms
+
+
+def _contacts() -> pa.Table:
+    return pa.table(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "name": ["A", "B", "C", "D", "E"],
+            "country": ["SE", "se", "DE", "ES", None],
+            "tel": ["+46 8 123 45 67", "08-123 45 67", "030 123456", "912 345 678", "0046 8 1234567"],
+            "mail": ["Info@Nordic.SE", "anna@gmail.com", None, "not an e-mail", "x@mail.ru"],
+            "web": [None, "https://www.nordic.se/kontakt", None, "localhost", None],
+            "vat": ["SE 5566-7788 9901", "556677889901", "DE 123 456 789", None, ""],
+            "zip": ["753 20", "75320", "10-115", None, "  "],
+        }
+    )
+
+
+def test_phones_to_e164_with_the_row_country() -> None:
+    out = normalise_records(
+        _contacts(), id_col="id", roles={"name": "name", "phone": "tel", "country": "country"}
+    )
+    # SE drops its trunk 0; Spain has no trunk prefix; 00 means +; no country and no + gives digits only
+    assert out.column("phone").to_pylist() == [
+        "+4681234567",
+        "+4681234567",
+        "+4930123456",
+        "+34912345678",
+        "+4681234567",
+    ]
+    assert out.column("phone7").to_pylist()[0] == "1234567"
+
+
+def test_default_country_fills_rows_without_one() -> None:
+    table = pa.table({"id": ["1"], "name": ["A"], "tel": ["08-123 45 67"]})
+    out = normalise_records(table, id_col="id", roles={"name": "name", "phone": "tel"}, default_country="SE")
+    assert out.column("phone").to_pylist() == ["+4681234567"]
+    out = normalise_records(table, id_col="id", roles={"name": "name", "phone": "tel"})
+    assert out.column("phone").to_pylist() == ["081234567"]
+
+
+def test_email_domain_skips_free_mail_and_falls_back_to_website() -> None:
+    out = normalise_records(
+        _contacts(), id_col="id", roles={"name": "name", "email": "mail", "website": "web"}
+    )
+    assert out.column("email").to_pylist() == ["info@nordic.se", "anna@gmail.com", None, None, "x@mail.ru"]
+    assert out.column("domain").to_pylist() == ["nordic.se", "nordic.se", None, None, None]
+
+
+def test_ids_lose_spaces_punctuation_and_country_prefix_and_postcodes_are_compact() -> None:
+    out = normalise_records(
+        _contacts(), id_col="id", roles={"name": "name", "tax_id": "vat", "postcode": "zip"}
+    )
+    assert out.column("tax_id").to_pylist() == ["556677889901", "556677889901", "123456789", None, None]
+    assert out.column("postcode").to_pylist() == ["75320", "75320", "10115", None, None]
+
+
+def test_unknown_role_and_missing_column_say_how_to_fix() -> None:
+    table = pa.table({"id": ["1"], "name": ["A"]})
+    with pytest.raises(ConfigurationError, match="Unknown column role"):
+        normalise_records(table, id_col="id", roles={"name": "name", "vat": "name"})
+    with pytest.raises(ConfigurationError, match="'Firma' not in the data"):
+        normalise_records(table, id_col="id", roles={"name": "Firma"})
+    with pytest.raises(ConfigurationError, match="No name column"):
+        normalise_records(table, id_col="id", roles={"city": "name"})
+    with pytest.raises(ConfigurationError, match="alpha-2"):
+        normalise_records(table, id_col="id", roles={"name": "name"}, default_country="Sweden")
