@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import typer
 
 from clientbase import __version__
@@ -30,13 +33,15 @@ def main(
     """One shared client base: form, record, work, analyse, decide."""
 
 
+#: Modules under clientbase.cli that add commands to ``app``, in the order `clientbase --help` lists them.
+#: To add a topic: create cli/<topic>.py with ``@app.command`` functions and add its name here.
+COMMAND_MODULES = ("demo", "exchange", "registry", "dedupe", "analyze", "clv")
+
+
 def _register() -> None:
-    # Each module adds its commands to ``app``; imported here so `clientbase --help` lists them all.
-    from clientbase.cli import analyze  # noqa: F401
-    from clientbase.cli import demo  # noqa: F401
-    from clientbase.cli import dedupe  # noqa: F401
-    from clientbase.cli import exchange  # noqa: F401
-    from clientbase.cli import registry  # noqa: F401
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(f"clientbase.cli.{name}") is not None:
+            importlib.import_module(f"clientbase.cli.{name}")
 
 
 _register()
