@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Build the demo company once, then run the analysis on it.
+# Build the demo company once, then show what is in it and run the net-profit analysis.
 run: install
 	@if [ ! -f clientbase.duckdb ]; then $(BIN)/clientbase demo --db $(DB); fi
 	$(BIN)/clientbase summary --db $(DB)
+	$(BIN)/clientbase analyze --db $(DB)
 
 lint: install
 	$(BIN)/ruff check src tests bench
