@@ -532,3 +532,82 @@ contacts.append_column(
         info={"field": Field("Archived: no longer at the company", "false", internal=True), "since": "0002"},
     )
 )
+
+
+# ==========================================================================================================
+# -- dedupe: review decisions and merges of duplicate counterparties (issue 5; migration 0003) ------------
+# ==========================================================================================================
+
+DUPLICATE_DECISIONS = ("confirmed", "rejected")
+MERGE_STATUSES = ("applied", "undone")
+
+duplicate_decisions = sa.Table(
+    "duplicate_decisions",
+    metadata,
+    column(
+        "id_l",
+        ID,
+        Field(
+            "Smaller key of the pair", "C00042", required=True, references="counterparties.counterparty_id"
+        ),
+        primary_key=True,
+    ),
+    column(
+        "id_r",
+        ID,
+        Field("Larger key of the pair", "C00107", required=True, references="counterparties.counterparty_id"),
+        primary_key=True,
+    ),
+    column(
+        "decision",
+        sa.String(16),
+        Field(
+            "confirmed (same company) or rejected (different)",
+            "rejected",
+            required=True,
+            enum=DUPLICATE_DECISIONS,
+        ),
+    ),
+    column("match_probability", sa.Float, Field("Model's probability when decided", "0.97")),
+    column("decided_by", ID, Field("Who decided", "M01", references="managers.manager_id")),
+    column("decided_at", TIMESTAMP, Field("When, UTC", "2024-05-17 10:31:02", required=True)),
+    column("note", sa.String(300), Field("Why", "two branches of one group, kept apart")),
+    comment="Review queue decisions on candidate duplicate pairs; a rejected pair is never proposed again.",
+)
+
+counterparty_merges = sa.Table(
+    "counterparty_merges",
+    metadata,
+    column("merge_id", sa.String(32), Field("Key of the merge", "M20240517103102a1"), primary_key=True),
+    column(
+        "survivor_id",
+        ID,
+        Field("Record kept", "C00042", required=True, references="counterparties.counterparty_id"),
+    ),
+    column(
+        "merged_id",
+        ID,
+        Field(
+            "Record merged into it and archived",
+            "C00107",
+            required=True,
+            references="counterparties.counterparty_id",
+        ),
+    ),
+    column("merged_by", ID, Field("Who merged", "M01", references="managers.manager_id")),
+    column("merged_at", TIMESTAMP, Field("When, UTC", "2024-05-17 10:31:02", required=True)),
+    column(
+        "status", sa.String(16), Field("applied or undone", "applied", required=True, enum=MERGE_STATUSES)
+    ),
+    column(
+        "field_choices", sa.Text, Field("Per field: the side kept and the rule that chose it, JSON", "{}")
+    ),
+    column(
+        "snapshot", sa.Text, Field("Exact prior state: both rows, freshness, re-pointed keys, JSON", "{}")
+    ),
+    column("survivor_version", sa.Integer, Field("Version of the survivor the merge left", "4")),
+    column("merged_version", sa.Integer, Field("Version of the merged record the merge left", "3")),
+    column("undone_by", ID, Field("Who undid it", "M00", references="managers.manager_id")),
+    column("undone_at", TIMESTAMP, Field("When it was undone, UTC", "2024-05-18 09:00:00")),
+    comment="Merges of duplicate counterparties, each with the snapshot that lets it be undone exactly.",
+)

@@ -151,3 +151,158 @@ def duplicates(
                 f"  {pair['id_l']} ~ {pair['id_r']}  p={pair['match_probability']:.3f}  {pair['explanation']}",
                 highlight=False,
             )
+
+
+AsOption = Annotated[
+    str,
+    typer.Option(
+        "--as", envvar="CLIENTBASE_USER", help="Manager id of the user acting (or set CLIENTBASE_USER)."
+    ),
+]
+
+
+@app.command("duplicate-review")
+def duplicate_review(
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many pairs.")] = 50,
+    low: Annotated[
+        float, typer.Option("--from", min=0.01, max=0.999, help="Lowest match probability proposed.")
+    ] = 0.5,
+) -> None:
+    """The review queue: undecided candidate duplicate pairs, most likely first, with the reasons.
+
+    Example: clientbase duplicate-review --db duckdb:///clientbase.duckdb --limit 20
+    """
+    from clientbase.dedupe import LinkOptions
+    from clientbase.dedupe.review import review_queue
+
+    _quiet_splink()
+    with open_store(db) as store:
+        queue = review_queue(
+            store, LinkOptions(threshold=max(low, 0.9), candidate_threshold=low), limit=limit
+        )
+    if as_json:
+        print_json({"pairs": queue})
+        return
+    if not queue:
+        console.print("Nothing to review.")
+        return
+    table = Table("id_l", "id_r", "probability", "why")
+    for p in queue:
+        table.add_row(p["id_l"], p["id_r"], f"{p['match_probability']:.3f}", p["explanation"])
+    console.print(table)
+    console.print("Decide with: clientbase duplicate-decide ID_L ID_R confirmed|rejected --as MANAGER")
+
+
+@app.command("duplicate-decide")
+def duplicate_decide(
+    id_l: Annotated[str, typer.Argument(help="One counterparty of the pair.")],
+    id_r: Annotated[str, typer.Argument(help="The other counterparty.")],
+    decision: Annotated[str, typer.Argument(help="confirmed (same company) or rejected (different).")],
+    actor: AsOption,
+    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Confirm or reject a candidate pair; a rejected pair is never proposed again.
+
+    Example: clientbase duplicate-decide C00042 C00107 rejected --as M01 --note "two branches"
+    """
+    from clientbase.dedupe.review import decide
+
+    with open_store(db) as store, cli_errors():
+        row = decide(store, a=id_l, b=id_r, decision=decision, actor_id=actor, note=note)
+    console.print(f"{row['id_l']} ~ {row['id_r']}: {row['decision']} by {row['decided_by']}")
+
+
+@app.command("merge")
+def merge(
+    survivor: Annotated[str, typer.Argument(help="Counterparty kept.")],
+    merged: Annotated[str, typer.Argument(help="Counterparty merged into it and archived.")],
+    actor: AsOption,
+    take: Annotated[
+        str | None,
+        typer.Option(
+            "--take",
+            help="Fields whose value to take from one side: phone=merged,name=survivor (else the rules).",
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge a duplicate into the record kept: values by documented rules, orders/invoices/contacts re-pointed.
+
+    Example: clientbase merge C00042 C00107 --as M01 --take phone=merged
+    """
+    from clientbase.dedupe.merge import merge_counterparties
+    from clientbase.errors import ConfigurationError
+
+    choices: dict[str, str] = {}
+    for part in (take or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, side = part.partition("=")
+        if not sep:
+            with cli_errors():
+                raise ConfigurationError(f"--take: {part!r} is not field=survivor|merged.")
+        choices[name.strip()] = side.strip()
+    with open_store(db) as store, cli_errors():
+        result = merge_counterparties(
+            store, survivor_id=survivor, merged_id=merged, actor_id=actor, choices=choices
+        )
+    if as_json:
+        print_json(
+            {
+                "merge_id": result.merge_id,
+                "survivor": result.survivor,
+                "choices": {f: {"side": s, "rule": r} for f, (s, r) in result.choices.items()},
+                "repointed": result.repointed,
+            }
+        )
+        return
+    moved = ", ".join(f"{n} {t}" for t, n in result.repointed.items() if n) or "nothing"
+    console.print(f"Merged {merged} into {survivor} as {result.merge_id}; re-pointed: {moved}.")
+    console.print(f"Undo with: clientbase unmerge {result.merge_id} --as {actor}")
+
+
+@app.command("unmerge")
+def unmerge(
+    merge_id: Annotated[str, typer.Argument(help="The merge to undo (see `clientbase merges`).")],
+    actor: AsOption,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Undo a merge exactly: both records, their freshness and every re-pointed row as they were.
+
+    Example: clientbase unmerge X20240517103102a1b2c3 --as M01
+    """
+    from clientbase.dedupe.merge import undo_merge
+
+    with open_store(db) as store, cli_errors():
+        row = undo_merge(store, merge_id=merge_id, actor_id=actor)
+    console.print(f"Merge {merge_id} undone: {row['merged_id']} and {row['survivor_id']} are as they were.")
+
+
+@app.command("merges")
+def merges(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """List merges of duplicate counterparties, newest first.
+
+    Example: clientbase merges --json
+    """
+    from clientbase.dedupe.merge import list_merges
+
+    with open_store(db) as store:
+        rows = list_merges(store)
+    if as_json:
+        print_json({"merges": rows})
+        return
+    table = Table("merge", "survivor", "merged", "by", "at", "status")
+    for r in rows:
+        table.add_row(
+            r["merge_id"],
+            r["survivor_id"],
+            r["merged_id"],
+            r["merged_by"] or "",
+            str(r["merged_at"]),
+            r["status"],
+        )
+    console.print(table)

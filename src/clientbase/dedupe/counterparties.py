@@ -53,12 +53,15 @@ def find_counterparty_duplicates(
 ) -> tuple[DedupeResult | None, list[DuplicateCluster]]:
     """Clusters of likely duplicate counterparties, each with its member records and explained pairs.
 
-    ``exclude_pairs`` (``(id_l, id_r)`` with ``id_l < id_r``) are left out, e.g. pairs a person rejected;
-    clusters are then rebuilt from the remaining pairs at the threshold.
+    Pairs a person rejected in the review queue are left out, and so are ``exclude_pairs`` (``(id_l, id_r)``
+    with ``id_l < id_r``); clusters are then built from the remaining pairs at the threshold.
 
     Returns ``(None, [])`` when there are fewer than :data:`MIN_RECORDS` live records.
     """
+    from clientbase.dedupe.review import decided_pairs
+
     options = options or LinkOptions()
+    excluded = decided_pairs(store, "rejected") | set(exclude_pairs or set())
     records = live_counterparties(store)
     if records.num_rows < MIN_RECORDS:
         return None, []
@@ -75,7 +78,7 @@ def find_counterparty_duplicates(
         p
         for p in result.pairs.to_pylist()
         if p["match_probability"] >= options.threshold
-        and (p["id_l"], p["id_r"]) not in (exclude_pairs or set())
+        and (p["id_l"], p["id_r"]) not in excluded
     ]
     clusters = _components(pairs)
     out = []

@@ -19,6 +19,7 @@ connected components.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Mapping
@@ -290,15 +291,28 @@ def _train(linker: Any, columns: set[str], options: LinkOptions) -> None:
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
     # session 1 estimates every comparison except the name; session 2 estimates the name
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("name_sorted"), max_pairs=options.em_max_pairs, estimate_without_term_frequencies=True
-    )
+    _em_session(linker, block_on("name_sorted"), options)
     for col in ("tax_id", "registration_id", "phone", "domain", "email", "postcode", "city"):
         if col in columns:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(col), max_pairs=options.em_max_pairs, estimate_without_term_frequencies=True
-            )
+            _em_session(linker, block_on(col), options)
             return
+
+
+def _em_session(linker: Any, rule: Any, options: LinkOptions) -> None:
+    """One EM session; if the share of matches in the block runs to 1 (all blocked pairs are duplicates,
+    as in a small clean list), retry with that share fixed; if EM still cannot run, the comparisons keep
+    their floors (see :func:`bounded_model`)."""
+    train = linker.training.estimate_parameters_using_expectation_maximisation
+    try:
+        train(rule, max_pairs=options.em_max_pairs, estimate_without_term_frequencies=True)
+    except Exception:
+        with contextlib.suppress(Exception):
+            train(
+                rule,
+                max_pairs=options.em_max_pairs,
+                estimate_without_term_frequencies=True,
+                fix_probability_two_random_records_match=True,
+            )
 
 
 #: no single level may weigh more than log2(1 / U_FLOOR) ~ 20 bits or less than log2(M_FLOOR) ~ -7.6 bits
@@ -306,8 +320,11 @@ U_FLOOR = 1e-6
 M_FLOOR = 0.005
 
 
-def bounded_model(model: dict[str, Any]) -> dict[str, Any]:
+def bounded_model(model: dict[str, Any], records: int = 1000) -> dict[str, Any]:
     """The trained model with every m and u kept within [floor, 1] and each level set summing to 1.
+
+    The prior (probability that two random records match) is kept in (0, 0.5); when the deterministic
+    rules give none or an absurd one (tiny tables), ``1 / records`` (about one duplicate per record) is used.
 
     Levels EM never saw (m) or random sampling never hit (u, e.g. two records with the same tax ID) come
     back untrained or zero; a zero m would veto a true duplicate over one field, a zero u make one field
@@ -319,6 +336,9 @@ def bounded_model(model: dict[str, Any]) -> dict[str, Any]:
         >>> [round(lv["m_probability"], 3) for lv in bounded_model(m)["comparisons"][0]["comparison_levels"][1:]]
         [0.995, 0.005]
     """
+    prior = model.get("probability_two_random_records_match")
+    if not isinstance(prior, int | float) or not 0.0 < prior < 0.5:
+        model["probability_two_random_records_match"] = 1.0 / max(records, 3)
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
@@ -398,7 +418,7 @@ def find_duplicates(
         table = db_api.register("dedupe_input")
         linker = _run("setting up the model", Linker, table, _settings(columns), log_level=None)
         _run("training the model", _train, linker, columns, options)
-        model = bounded_model(linker.misc.save_model_to_json())
+        model = bounded_model(linker.misc.save_model_to_json(), count)
         linker = _run("loading the trained model", Linker, table, model, log_level=None)
         seconds["train"] = time.perf_counter() - step
 

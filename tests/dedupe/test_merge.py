@@ -1,0 +1,296 @@
+"""Merge two duplicate counterparties by the documented rules; undo restores the exact prior state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from clientbase import schema
+from clientbase.dedupe.merge import list_merges, merge_counterparties, undo_merge
+from clientbase.dedupe.review import decide, decided_pairs
+from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError
+from clientbase.store import Store, connect
+
+T0 = dt.datetime(2024, 1, 10, 9, 0)
+T1 = dt.datetime(2025, 3, 1, 12, 0)
+TABLES = (
+    "counterparties",
+    "contacts",
+    "orders",
+    "order_lines",
+    "invoices",
+    "activities",
+    "field_verification",
+)
+
+
+def _base(store: Store) -> None:
+    cp = {c.name: None for c in schema.counterparties.c}
+    with store.begin() as conn:
+        conn.execute(
+            sa.insert(schema.managers),
+            [
+                {"manager_id": "H", "name": "Head", "role": "head", "active": True},
+                {"manager_id": "M1", "name": "Anna", "role": "manager", "active": True},
+                {"manager_id": "A1", "name": "Ali", "role": "analyst", "active": True},
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.counterparties),
+            [
+                {
+                    **cp,
+                    "counterparty_id": "C1",
+                    "name": "Nordic Tools AB",
+                    "roles": "customer",
+                    "status": "active",
+                    "owner_id": "M1",
+                    "country": "SE",
+                    "phone": "+46181234567",
+                    "email": "info@nordictools.se",
+                    "payment_days": 30,
+                    "discount_pct": Decimal("5.0000"),
+                    "created_at": dt.date(2023, 5, 1),
+                    "first_order_date": dt.date(2023, 6, 1),
+                    "version": 3,
+                },
+                {
+                    **cp,
+                    "counterparty_id": "C2",
+                    "name": "NORDIC TOOLS",
+                    "roles": "supplier",
+                    "status": "active",
+                    "owner_id": "M1",
+                    "country": "SE",
+                    "tax_id": "SE556677889901",
+                    "email": "order@nordictools.se",
+                    "payment_days": 45,
+                    "created_at": dt.date(2022, 2, 1),
+                    "version": 1,
+                },
+                {
+                    **cp,
+                    "counterparty_id": "C3",
+                    "name": "Other AB",
+                    "roles": "customer",
+                    "status": "active",
+                    "owner_id": "H",
+                    "created_at": dt.date(2022, 1, 1),
+                    "version": 1,
+                },
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.field_verification),
+            [
+                {
+                    "table_name": "counterparties",
+                    "record_id": "C1",
+                    "field_name": "email",
+                    "verified_at": T0,
+                    "verified_by": "M1",
+                    "source": "ui",
+                },
+                {
+                    "table_name": "counterparties",
+                    "record_id": "C1",
+                    "field_name": "payment_days",
+                    "verified_at": T1,
+                    "verified_by": "M1",
+                    "source": "ui",
+                },
+                {
+                    "table_name": "counterparties",
+                    "record_id": "C2",
+                    "field_name": "email",
+                    "verified_at": T1,
+                    "verified_by": "M1",
+                    "source": "ui",
+                },
+                {
+                    "table_name": "counterparties",
+                    "record_id": "C2",
+                    "field_name": "payment_days",
+                    "verified_at": T0,
+                    "verified_by": "M1",
+                    "source": "ui",
+                },
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.contacts),
+            [
+                {"contact_id": "P1", "counterparty_id": "C1", "name": "Erik", "version": 1},
+                {"contact_id": "P2", "counterparty_id": "C2", "name": "Eva", "version": 1},
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.orders),
+            [
+                {"order_id": "O1", "counterparty_id": "C1", "order_date": dt.date(2024, 1, 5)},
+                {"order_id": "O2", "counterparty_id": "C2", "order_date": dt.date(2024, 2, 5)},
+                {"order_id": "O3", "counterparty_id": "C3", "order_date": dt.date(2024, 2, 6)},
+            ],
+        )
+        line = {
+            "product_id": "P-1",
+            "quantity": Decimal("2.000"),
+            "list_price": Decimal("10.0000"),
+            "net_price": Decimal("9.0000"),
+            "unit_cost": Decimal("6.0000"),
+        }
+        conn.execute(
+            sa.insert(schema.order_lines),
+            [
+                {
+                    **line,
+                    "order_id": "O1",
+                    "line_no": 1,
+                    "counterparty_id": "C1",
+                    "order_date": dt.date(2024, 1, 5),
+                },
+                {
+                    **line,
+                    "order_id": "O2",
+                    "line_no": 1,
+                    "counterparty_id": "C2",
+                    "order_date": dt.date(2024, 2, 5),
+                },
+                {
+                    **line,
+                    "order_id": "O2",
+                    "line_no": 2,
+                    "counterparty_id": "C2",
+                    "order_date": dt.date(2024, 2, 5),
+                },
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.invoices),
+            [
+                {
+                    "invoice_id": "F2",
+                    "counterparty_id": "C2",
+                    "order_id": "O2",
+                    "issue_date": dt.date(2024, 2, 6),
+                    "due_date": dt.date(2024, 3, 7),
+                    "amount": Decimal("36.00"),
+                }
+            ],
+        )
+        conn.execute(
+            sa.insert(schema.activities),
+            [
+                {
+                    "activity_id": "A2",
+                    "counterparty_id": "C2",
+                    "activity_date": dt.date(2024, 2, 5),
+                    "kind": "call",
+                    "quantity": Decimal("1.000"),
+                }
+            ],
+        )
+
+
+def _state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.begin() as conn:
+        return {
+            name: sorted((tuple(r) for r in conn.execute(sa.select(schema.metadata.tables[name]))), key=repr)
+            for name in TABLES
+        }
+
+
+@pytest.fixture
+def store(db_url: str) -> Any:
+    with connect(db_url) as s:
+        _base(s)
+        yield s
+
+
+def test_merge_follows_the_rules_and_repoints_everything(store: Store) -> None:
+    result = merge_counterparties(
+        store, survivor_id="C1", merged_id="C2", actor_id="M1", choices={"name": "survivor"}
+    )
+    s = result.survivor
+    assert s["name"] == "Nordic Tools AB"  # chosen
+    assert s["roles"] == "customer;supplier"  # union
+    assert s["created_at"] == dt.date(2022, 2, 1)  # earlier
+    assert s["tax_id"] == "SE556677889901"  # only the merged record had one: most complete
+    assert s["phone"] == "+46181234567"  # only the survivor had one
+    assert s["email"] == "order@nordictools.se"  # merged's e-mail verified later (T1 > T0)
+    assert s["payment_days"] == 30  # survivor's payment days verified later
+    assert s["version"] == 4
+    assert result.choices["email"] == ("merged", "most recently verified")
+    assert result.repointed == {"orders": 1, "order_lines": 2, "invoices": 1, "activities": 1, "contacts": 1}
+    with store.begin() as conn:
+        for name in ("orders", "order_lines", "invoices", "activities", "contacts"):
+            table = schema.metadata.tables[name]
+            assert (
+                conn.execute(sa.select(sa.func.count()).where(table.c.counterparty_id == "C2")).scalar() == 0
+            )
+        merged = (
+            conn.execute(
+                sa.select(schema.counterparties).where(schema.counterparties.c.counterparty_id == "C2")
+            )
+            .mappings()
+            .one()
+        )
+        assert merged["status"] == "archived"
+        fh = schema.field_history
+        changes = {
+            (r.record_id, r.field_name): (r.old_value, r.new_value)
+            for r in conn.execute(sa.select(fh).where(fh.c.source == "merge"))
+        }
+        assert changes[("C1", "email")] == ("info@nordictools.se", "order@nordictools.se")
+        assert changes[("C2", "status")] == ("active", "archived")
+        fv = schema.field_verification
+        email_verified = conn.execute(
+            sa.select(fv.c.verified_at).where(fv.c.record_id == "C1", fv.c.field_name == "email")
+        ).scalar()
+        assert email_verified == T1  # the winning value brings its freshness
+    assert ("C1", "C2") in decided_pairs(store, "confirmed")
+    assert [m["status"] for m in list_merges(store)] == ["applied"]
+
+
+def test_undo_restores_the_exact_state(store: Store) -> None:
+    before = _state(store)
+    result = merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1")
+    assert _state(store) != before
+    undone = undo_merge(store, merge_id=result.merge_id, actor_id="M1")
+    assert undone["status"] == "undone"
+    assert _state(store) == before
+    with pytest.raises(ConflictError, match="undone already"):
+        undo_merge(store, merge_id=result.merge_id, actor_id="M1")
+
+
+def test_undo_is_refused_after_a_later_change(store: Store) -> None:
+    result = merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="H")
+    cp = schema.counterparties
+    with store.begin() as conn:
+        conn.execute(sa.update(cp).where(cp.c.counterparty_id == "C1").values(phone="+4611", version=5))
+    with pytest.raises(ConflictError, match="changed after merge"):
+        undo_merge(store, merge_id=result.merge_id, actor_id="H")
+
+
+def test_merge_permissions_and_archived_records(store: Store) -> None:
+    with pytest.raises(PermissionDeniedError):
+        merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="A1")
+    with pytest.raises(NotFoundError):  # M1 does not see C3 (the registry does not say it exists)
+        merge_counterparties(store, survivor_id="C1", merged_id="C3", actor_id="M1")
+    merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1")
+    with pytest.raises(ConflictError, match="archived"):
+        merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1")
+
+
+def test_decisions_are_stored_once_per_pair_and_replaced(store: Store) -> None:
+    decide(store, a="C3", b="C1", decision="rejected", actor_id="H", probability=0.7, note="different firms")
+    assert decided_pairs(store, "rejected") == {("C1", "C3")}
+    decide(store, a="C1", b="C3", decision="confirmed", actor_id="H")
+    assert decided_pairs(store, "rejected") == set()
+    assert decided_pairs(store) == {("C1", "C3")}
+    with pytest.raises(PermissionDeniedError):
+        decide(store, a="C1", b="C2", decision="rejected", actor_id="A1")
