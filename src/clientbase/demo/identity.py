@@ -151,12 +151,15 @@ def draw_contacts(
     sn = rng.integers(0, 20, size=len(who)).tolist()
     ti = rng.integers(0, 5, size=len(who)).tolist()
     names, titles, emails = [], [], []
+    mailbox: dict[tuple[int, int, int], str] = {}  # e-mail local part per (country, first, surname)
     for w, f, s, t in zip(who.tolist(), fn, sn, ti, strict=True):
-        c = COUNTRIES[int(identities.country[w])]
-        person = f"{c.first_names[f]} {c.surnames[s]}"
-        names.append(person)
+        ci = int(identities.country[w])
+        c = COUNTRIES[ci]
+        names.append(f"{c.first_names[f]} {c.surnames[s]}")
         titles.append(c.titles[t])
-        local = ".".join(slug(part) for part in (c.first_names[f], c.surnames[s]))
+        local = mailbox.get((ci, f, s))
+        if local is None:
+            local = mailbox[(ci, f, s)] = f"{slug(c.first_names[f])}.{slug(c.surnames[s])}"
         emails.append(f"{local}@{identities.domain[w]}")
     phones = [""] * len(who)
     contact_country = identities.country[who] if len(who) else np.zeros(0, dtype=np.int64)

@@ -138,7 +138,7 @@ def generate_chunk(
     lines_cust = np.concatenate([line_cust, cn_cust])
     order_lines = pa.table(
         {
-            "order_id": all_order_ids.take(pa.array(line_idx)),
+            "order_id": pa.concat_arrays([key_array("O", order_no[line_order], 8), cn_ids]),
             "line_no": pa.array(np.concatenate([line_no, np.ones(n_cn, dtype=np.int64)]).astype(np.int32)),
             "counterparty_id": buyer_keys.take(pa.array(lines_cust)),
             "order_date": date_array(all_days[line_idx]),
@@ -310,13 +310,11 @@ def _activities(
         )
         add(c, d, K[kind], q, np.full(len(c), -1, dtype=np.int64))
 
-    c_all = np.concatenate([p[0] for p in parts])
-    d_all = np.concatenate([p[1] for p in parts])
-    sort = np.lexsort((d_all, c_all))
+    # kept in the order drawn (by kind, then order): sorting millions of rows buys nothing
     return {
-        "cust": c_all[sort],
-        "day": d_all[sort],
-        "kind": np.concatenate([p[2] for p in parts])[sort],
-        "quantity": np.concatenate([p[3] for p in parts])[sort],
-        "order": np.concatenate([p[4] for p in parts])[sort],
+        "cust": np.concatenate([p[0] for p in parts]),
+        "day": np.concatenate([p[1] for p in parts]),
+        "kind": np.concatenate([p[2] for p in parts]),
+        "quantity": np.concatenate([p[3] for p in parts]),
+        "order": np.concatenate([p[4] for p in parts]),
     }
