@@ -535,7 +535,7 @@ contacts.append_column(
 
 
 # ==========================================================================================================
-# -- dedupe: review decisions and merges of duplicate counterparties (issue 5; migration 0003) ------------
+# -- dedupe + quality: duplicate decisions, merges, quality snapshots (issue 5; migration 0003) -----------
 # ==========================================================================================================
 
 DUPLICATE_DECISIONS = ("confirmed", "rejected")
@@ -610,4 +610,23 @@ counterparty_merges = sa.Table(
     column("undone_by", ID, Field("Who undid it", "M00", references="managers.manager_id")),
     column("undone_at", TIMESTAMP, Field("When it was undone, UTC", "2024-05-18 09:00:00")),
     comment="Merges of duplicate counterparties, each with the snapshot that lets it be undone exactly.",
+)
+
+quality_snapshots = sa.Table(
+    "quality_snapshots",
+    metadata,
+    column(
+        "taken_at",
+        TIMESTAMP,
+        Field("When the audit ran, UTC", "2024-05-17 10:31:02", required=True),
+        primary_key=True,
+    ),
+    column(
+        "scope", sa.String(16), Field("overall, manager or field", "manager", required=True), primary_key=True
+    ),
+    column("scope_key", ID, Field("Manager id or field name; * for overall", "M01"), primary_key=True),
+    column("score", sa.Numeric(5, 1), Field("Quality score 0-100", "87.5", required=True, minimum=0)),
+    column("records", sa.Integer, Field("Records audited in the scope", "120")),
+    column("issues", sa.Integer, Field("Issues found in the scope", "14")),
+    comment="Quality audit scores over time, for the trend (clientbase quality --snapshot).",
 )

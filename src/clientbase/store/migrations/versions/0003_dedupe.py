@@ -1,4 +1,5 @@
-"""Dedupe: review decisions on duplicate pairs and counterparty merges with their undo snapshots.
+"""Dedupe and quality: review decisions on duplicate pairs, counterparty merges with their undo snapshots,
+quality audit snapshots.
 
 Revision ID: 0003
 Revises: 0002
@@ -9,7 +10,7 @@ from clientbase.store.migrate import create_tables
 revision = "0003"
 down_revision = "0002"
 
-TABLES = ["duplicate_decisions", "counterparty_merges"]
+TABLES = ["duplicate_decisions", "counterparty_merges", "quality_snapshots"]
 
 
 def upgrade() -> None:

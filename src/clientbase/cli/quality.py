@@ -1,0 +1,93 @@
+"""`clientbase quality`: the data-quality audit per field and manager, with each manager's work list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clientbase.cli.common import DEFAULT_DB, DbOption, JsonOption, console, open_store, print_json
+from clientbase.cli.main import app
+
+
+@app.command("quality")
+def quality(
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day the audit looks from, YYYY-MM-DD (default: today).")
+    ] = None,
+    snapshot: Annotated[
+        bool, typer.Option("--snapshot", help="Also store the scores, for the trend over time.")
+    ] = False,
+    no_duplicates: Annotated[
+        bool,
+        typer.Option("--no-duplicates", help="Skip the duplicate search (faster; uniqueness not scored)."),
+    ] = False,
+) -> None:
+    """Audit the base: which manager's records are incomplete, invalid, stale, duplicated, and what to fix first.
+
+    Example: clientbase quality --snapshot && clientbase quality --json
+    """
+    import logging
+
+    from clientbase.errors import ConfigurationError
+    from clientbase.quality import audit, save_snapshot, trend
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    with open_store(db) as store:
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            from clientbase.cli.common import cli_errors
+
+            with cli_errors():
+                raise ConfigurationError(
+                    f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD."
+                ) from None
+        report = audit(store, as_of=day, duplicates=not no_duplicates)
+        if snapshot:
+            save_snapshot(store, report)
+        history = trend(store)
+    if as_json:
+        document = report.as_dict()
+        document["trend"] = history
+        print_json(document)
+        return
+    console.print(
+        f"Overall quality {report.overall_score:.1f} / 100 ({len(report.records)} records, as of {report.as_of})"
+    )
+    managers = Table(
+        "manager", "score", "records", "missing", "invalid", "stale", "duplicate", "inconsistent"
+    )
+    for m in report.by_manager:
+        managers.add_row(
+            m["manager_id"] or "(no owner)",
+            f"{m['score']:.1f}",
+            str(m["records"]),
+            *(str(m[k]) for k in ("missing", "invalid", "stale", "duplicate", "inconsistent")),
+        )
+    console.print(managers)
+    fields = Table("field", "score", "complete", "valid", "fresh")
+    for f in sorted(report.by_field, key=lambda f: f["score"])[:12]:
+        fields.add_row(
+            f["field"],
+            f"{f['score']:.1f}",
+            *(
+                "" if f[k] is None else f"{100 * f[k]:.0f} %"
+                for k in ("completeness", "validity", "freshness")
+            ),
+        )
+    console.print(fields)
+    for owner, items in report.work_lists.items():
+        console.print(f"[bold]Fix first, {owner}:[/]")
+        for item in items[:5]:
+            console.print(
+                f"  {item['counterparty_id']} {item['name']} (score {item['score']:.0f}): "
+                + "; ".join(item["fix"][:3]),
+                highlight=False,
+            )
+    if len(history) > 1:
+        console.print("Trend: " + " -> ".join(f"{h['score']}" for h in history[-6:]))
