@@ -49,6 +49,7 @@ from clientbase import schema
 from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError, Problem
 from clientbase.registry import history, service
 from clientbase.registry.access import Actor
+from clientbase.registry.bulk import insert_rows
 from clientbase.registry.mapping import to_toml
 from clientbase.registry.plan import ImportPlan, RowPlan
 from clientbase.store import Store
@@ -131,7 +132,6 @@ def apply(store: Store, plan: ImportPlan) -> BatchResult:
         return BatchResult(None, 0, 0, counts["unchanged"], counts["rejected"])
     at = history.utc_now()
     batch_id = new_batch_id(at)
-    source = f"import:{batch_id}"
     with service.transaction(store) as conn:
         conn.execute(
             sa.insert(schema.import_batches).values(
@@ -149,114 +149,176 @@ def apply(store: Store, plan: ImportPlan) -> BatchResult:
                 rejected_count=counts["rejected"],
             )
         )
-        writer = _BatchWriter(conn, batch_id, source, plan.actor.manager_id, at)
-        for row in todo:
-            writer.write(row)
+        log = history.ChangeLog(plan.actor.manager_id, f"import:{batch_id}", at, batch_id)
+        _BatchWriter(conn, batch_id, log).write(todo)
     return BatchResult(batch_id, counts["new"], counts["updated"], counts["unchanged"], counts["rejected"])
+
+
+def _chunks(values: list[str], size: int = 1000) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _rows_by_key(conn: sa.Connection, table: sa.Table, keys: list[str]) -> dict[str, dict[str, Any]]:
+    key = table.c[schema.key_columns(table)[0]]
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(keys):
+        for row in conn.execute(sa.select(table).where(key.in_(chunk))):
+            found[str(row._mapping[key.name])] = dict(row._mapping)
+    return found
+
+
+def _verification_by_record(
+    conn: sa.Connection, table: sa.Table, keys: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    fv = schema.field_verification
+    found: dict[str, list[dict[str, Any]]] = {}
+    for chunk in _chunks(keys):
+        query = sa.select(fv).where(fv.c.table_name == table.name, fv.c.record_id.in_(chunk))
+        for row in conn.execute(query):
+            found.setdefault(row.record_id, []).append(dict(row._mapping))
+    return found
 
 
 @dataclass
 class _BatchWriter:
+    """Writes a batch in bulk: inserts and snapshots in one statement per table, one UPDATE per changed record."""
+
     conn: sa.Connection
     batch_id: str
-    source: str
-    by: str
-    at: dt.datetime
-    seq: int = 0
-    next_ids: dict[str, int] | None = None
+    log: history.ChangeLog
 
-    def _new_id(self, table: sa.Table) -> str:
-        if self.next_ids is None:
-            self.next_ids = {}
-        if table.name not in self.next_ids:
-            first = service.next_id(self.conn, table)
-            prefix, _width = service.ID_FORMATS[table.name]
-            self.next_ids[table.name] = int(first[len(prefix) :])
-        prefix, width = service.ID_FORMATS[table.name]
-        number = self.next_ids[table.name]
-        self.next_ids[table.name] = number + 1
-        return f"{prefix}{number:0{width}d}"
+    def write(self, rows: list[RowPlan]) -> None:
+        cp, ct = schema.counterparties, schema.contacts
+        updates: list[tuple[sa.Table, str, Mapping[str, Any], Mapping[str, object]]] = []
+        new_records: list[tuple[sa.Table, dict[str, object]]] = []
+        ids = _IdSource(self.conn)
+        for row in rows:
+            if row.action == "new":
+                record = dict(row.changes)
+                record["counterparty_id"] = record.get("counterparty_id") or ids.next(cp)
+                new_records.append((cp, record))
+                record_id = str(record["counterparty_id"])
+            else:
+                assert row.record_id is not None and row.before is not None
+                record_id = row.record_id
+                if row.changes:
+                    updates.append((cp, record_id, row.before, row.changes))
+            if row.contact_changes and row.contact_before is None:
+                person = {**row.contact_changes, "counterparty_id": record_id, "contact_id": ids.next(ct)}
+                new_records.append((ct, person))
+            elif row.contact_changes and row.contact_id is not None and row.contact_before is not None:
+                updates.append((ct, row.contact_id, row.contact_before, row.contact_changes))
+        self._insert(new_records)
+        self._update(updates)
+        self.log.flush(self.conn)
 
-    def _snapshot(
-        self, table: sa.Table, record_id: str, action: str, before: Mapping[str, Any] | None, version: int
-    ) -> None:
-        self.seq += 1
-        self.conn.execute(
-            sa.insert(schema.batch_changes).values(
-                batch_id=self.batch_id,
-                seq=self.seq,
-                table_name=table.name,
-                record_id=record_id,
-                action=action,
-                before_row=None if before is None else encode_row(before),
-                before_verification=json.dumps(
-                    [
-                        json.loads(encode_row(r))
-                        for r in history.verification_rows(self.conn, table, record_id)
-                    ]
-                ),
-                after_version=version,
-            )
-        )
-
-    def _insert(self, table: sa.Table, record: dict[str, object]) -> str:
-        key = schema.key_columns(table)[0]
-        if not record.get(key):
-            record[key] = self._new_id(table)
-        elif service.fetch(self.conn, table, str(record[key])) is not None:
-            raise ConflictError(
-                f"{table.name} {record[key]} was created since the dry run; run the dry run again."
-            )
-        record_id = str(record[key])
-        self._snapshot(table, record_id, "insert", None, 1)
-        service.insert_record(
-            self.conn,
-            table,
-            record,
-            changed_by=self.by,
-            source=self.source,
-            at=self.at,
-            batch_id=self.batch_id,
-        )
-        return record_id
-
-    def _update(
-        self, table: sa.Table, record_id: str, planned: Mapping[str, Any], changes: Mapping[str, object]
-    ) -> None:
-        if not changes:
+    def _snapshots(self, items: list[tuple[str, str, str, str | None, str, int]]) -> None:
+        if not items:
             return
-        current = service.fetch(self.conn, table, record_id, lock=True)
-        expected = int(planned.get("version") or 0)
-        if current is None or int(current.get("version") or 0) != expected:
-            raise ConflictError(
-                f"{table.name} {record_id} was changed since the dry run; nothing was written. Run the dry run again."
-            )
-        self._snapshot(table, record_id, "update", current, expected + 1)
-        service.update_record(
+        start = self.conn.execute(
+            sa.select(sa.func.count()).where(schema.batch_changes.c.batch_id == self.batch_id)
+        ).scalar_one()
+        insert_rows(
             self.conn,
-            table,
-            current,
-            changes,
-            expected_version=expected,
-            changed_by=self.by,
-            source=self.source,
-            at=self.at,
-            batch_id=self.batch_id,
+            schema.batch_changes,
+            [
+                {
+                    "batch_id": self.batch_id,
+                    "seq": start + n,
+                    "table_name": table_name,
+                    "record_id": record_id,
+                    "action": action,
+                    "before_row": before,
+                    "before_verification": verification,
+                    "after_version": version,
+                }
+                for n, (table_name, record_id, action, before, verification, version) in enumerate(
+                    items, start=1
+                )
+            ],
         )
 
-    def write(self, row: RowPlan) -> None:
-        if row.action == "new":
-            record_id = self._insert(schema.counterparties, dict(row.changes))
-        else:
-            assert row.record_id is not None and row.before is not None
-            record_id = row.record_id
-            self._update(schema.counterparties, record_id, row.before, row.changes)
-        if row.contact_changes and row.contact_before is None:
-            self._insert(
-                schema.contacts, {**row.contact_changes, "counterparty_id": record_id, "contact_id": None}
+    def _insert(self, records: list[tuple[sa.Table, dict[str, object]]]) -> None:
+        for table in (schema.counterparties, schema.contacts):
+            rows = [{**r, "version": 1} for t, r in records if t is table]
+            if not rows:
+                continue
+            key = schema.key_columns(table)[0]
+            keys = [str(r[key]) for r in rows]
+            taken = sorted(_rows_by_key(self.conn, table, keys))
+            if taken:
+                raise ConflictError(
+                    f"{table.name} {', '.join(taken[:5])} were created since the dry run; run the dry run again."
+                )
+            self._snapshots([(table.name, k, "insert", None, "[]", 1) for k in keys])
+            columns = [c.name for c in table.columns]
+            insert_rows(self.conn, table, [{c: r.get(c) for c in columns} for r in rows])
+            for record_id, row in zip(keys, rows, strict=True):
+                self.log.record(
+                    table, record_id, {}, {k: v for k, v in row.items() if v is not None}, 1, new=True
+                )
+
+    def _update(self, updates: list[tuple[sa.Table, str, Mapping[str, Any], Mapping[str, object]]]) -> None:
+        for table in (schema.counterparties, schema.contacts):
+            mine = [(record_id, planned, changes) for t, record_id, planned, changes in updates if t is table]
+            if not mine:
+                continue
+            keys = [record_id for record_id, _, _ in mine]
+            current = _rows_by_key(self.conn, table, keys)
+            moved = [
+                k
+                for k, planned, _ in mine
+                if k not in current or int(current[k].get("version") or 0) != int(planned.get("version") or 0)
+            ]
+            if moved:
+                raise ConflictError(
+                    f"{table.name} {', '.join(moved[:5])} was changed since the dry run; nothing was written. "
+                    "Run the dry run again."
+                )
+            fresh = _verification_by_record(self.conn, table, keys)
+            self._snapshots(
+                [
+                    (
+                        table.name,
+                        k,
+                        "update",
+                        encode_row(current[k]),
+                        json.dumps([json.loads(encode_row(r)) for r in fresh.get(k, [])]),
+                        int(current[k].get("version") or 0) + 1,
+                    )
+                    for k in keys
+                ]
             )
-        elif row.contact_changes and row.contact_id is not None and row.contact_before is not None:
-            self._update(schema.contacts, row.contact_id, row.contact_before, row.contact_changes)
+            for record_id, _planned, changes in mine:
+                before = current[record_id]
+                service.update_record(
+                    self.conn,
+                    table,
+                    before,
+                    changes,
+                    expected_version=int(before.get("version") or 0),
+                    changed_by=self.log.changed_by,
+                    source=self.log.source,
+                    at=self.log.at,
+                    batch_id=self.batch_id,
+                    log=self.log,
+                )
+
+
+class _IdSource:
+    """New keys for a batch: the next free number of each table, counted up locally."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.next_numbers: dict[str, int] = {}
+
+    def next(self, table: sa.Table) -> str:
+        prefix, width = service.ID_FORMATS[table.name]
+        if table.name not in self.next_numbers:
+            self.next_numbers[table.name] = int(service.next_id(self.conn, table)[len(prefix) :])
+        number = self.next_numbers[table.name]
+        self.next_numbers[table.name] = number + 1
+        return f"{prefix}{number:0{width}d}"
 
 
 # -- undo ------------------------------------------------------------------------------------------------------------
@@ -270,7 +332,7 @@ def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
         ConflictError: the batch was undone already, or a record changed after it (undo would lose that change).
         PermissionDeniedError: only the head or the manager who applied the batch may undo it.
     """
-    ib, bc = schema.import_batches, schema.batch_changes
+    ib, bc, fv = schema.import_batches, schema.batch_changes, schema.field_verification
     with service.transaction(store) as conn:
         batch = conn.execute(sa.select(ib).where(ib.c.batch_id == batch_id)).first()
         if batch is None:
@@ -287,23 +349,26 @@ def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
         ]
         _refuse_if_changed_since(conn, batch_id, changes)
         removed = restored = 0
-        for change in changes:
-            table = schema.metadata.tables[change["table_name"]]
+        for table in (schema.contacts, schema.counterparties):
+            mine = [c for c in changes if c["table_name"] == table.name]
             key = table.c[schema.key_columns(table)[0]]
-            if change["action"] == "insert":
-                conn.execute(sa.delete(table).where(key == change["record_id"]))
-                removed += 1
-            else:
-                before = decode_row(change["before_row"])
-                conn.execute(sa.update(table).where(key == change["record_id"]).values(**before))
+            inserted = [c["record_id"] for c in mine if c["action"] == "insert"]
+            for chunk in _chunks(inserted):
+                conn.execute(sa.delete(table).where(key.in_(chunk)))
+            removed += len(inserted)
+            for change in (c for c in mine if c["action"] == "update"):
+                conn.execute(
+                    sa.update(table)
+                    .where(key == change["record_id"])
+                    .values(**decode_row(change["before_row"]))
+                )
                 restored += 1
-            fv = schema.field_verification
-            conn.execute(
-                sa.delete(fv).where(fv.c.table_name == table.name, fv.c.record_id == change["record_id"])
-            )
-            saved = [decode_row(json.dumps(r)) for r in json.loads(change["before_verification"] or "[]")]
-            if saved:
-                conn.execute(sa.insert(fv), saved)
+            for chunk in _chunks([c["record_id"] for c in mine]):
+                conn.execute(sa.delete(fv).where(fv.c.table_name == table.name, fv.c.record_id.in_(chunk)))
+            saved = [
+                decode_row(json.dumps(r)) for c in mine for r in json.loads(c["before_verification"] or "[]")
+            ]
+            insert_rows(conn, fv, saved)
         conn.execute(sa.delete(schema.field_history).where(schema.field_history.c.batch_id == batch_id))
         conn.execute(sa.delete(schema.owner_transfers).where(schema.owner_transfers.c.batch_id == batch_id))
         conn.execute(
@@ -316,19 +381,21 @@ def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
 
 def _refuse_if_changed_since(conn: sa.Connection, batch_id: str, changes: list[dict[str, Any]]) -> None:
     moved = []
-    for change in changes:
-        table = schema.metadata.tables[change["table_name"]]
-        current = service.fetch(conn, table, change["record_id"])
-        if current is None or int(current.get("version") or 0) != change["after_version"]:
-            moved.append(f"{table.name} {change['record_id']}")
-    inserted = {
+    for table in (schema.counterparties, schema.contacts):
+        mine = [c for c in changes if c["table_name"] == table.name]
+        current = _rows_by_key(conn, table, [c["record_id"] for c in mine])
+        for change in mine:
+            now = current.get(change["record_id"])
+            if now is None or int(now.get("version") or 0) != change["after_version"]:
+                moved.append(f"{table.name} {change['record_id']}")
+    inserted = [
         c["record_id"] for c in changes if c["action"] == "insert" and c["table_name"] == "counterparties"
-    }
-    if inserted:
-        ct = schema.contacts
-        own = {c["record_id"] for c in changes if c["table_name"] == "contacts"}
+    ]
+    own = {c["record_id"] for c in changes if c["table_name"] == "contacts"}
+    ct = schema.contacts
+    for chunk in _chunks(inserted):
         others = conn.execute(
-            sa.select(ct.c.contact_id, ct.c.counterparty_id).where(ct.c.counterparty_id.in_(inserted))
+            sa.select(ct.c.contact_id, ct.c.counterparty_id).where(ct.c.counterparty_id.in_(chunk))
         )
         moved += [
             f"contacts {r.contact_id} (added to {r.counterparty_id})"
@@ -338,7 +405,8 @@ def _refuse_if_changed_since(conn: sa.Connection, batch_id: str, changes: list[d
     if moved:
         raise ConflictError(
             f"Cannot undo {batch_id}: these records changed after the import and undo would lose that: "
-            + ", ".join(sorted(moved))
+            + ", ".join(sorted(moved)[:20])
+            + (f" and {len(moved) - 20} more" if len(moved) > 20 else "")
             + ". Change them back (or undo the later changes) first; nothing was undone."
         )
 

@@ -208,8 +208,11 @@ def update_record(
     source: str,
     at: dt.datetime,
     batch_id: str | None = None,
+    log: history.ChangeLog | None = None,
 ) -> dict[str, object]:
     """Write ``changes`` (already validated) if the record is still at ``expected_version``.
+
+    The history goes to ``log`` when one is given (the caller flushes it), else it is written at once.
 
     Raises:
         StaleRecordError: the record has moved on; nothing was written.
@@ -242,18 +245,21 @@ def update_record(
     )
     if len(result.fetchall()) != 1:
         raise _stale(conn, table, record_id, expected_version)
-    history.write_changes(
-        conn,
-        table=table,
-        record_id=record_id,
-        before=before,
-        after=values,
-        changed_by=changed_by,
-        source=source,
-        version=new_version,
-        at=at,
-        batch_id=batch_id,
-    )
+    if log is not None:
+        log.record(table, record_id, before, values, new_version)
+    else:
+        history.write_changes(
+            conn,
+            table=table,
+            record_id=record_id,
+            before=before,
+            after=values,
+            changed_by=changed_by,
+            source=source,
+            version=new_version,
+            at=at,
+            batch_id=batch_id,
+        )
     return {**before, **values, "version": new_version}
 
 
