@@ -152,9 +152,21 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def with_orders(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """``rows`` with the order headers derived from the lines, as the importer does without orders.csv."""
+    if rows.get("orders"):
+        return rows
+    headers = {r["order_id"]: r for r in rows.get("order_lines", [])}
+    orders = [
+        {"order_id": o, "counterparty_id": r["counterparty_id"], "order_date": r["order_date"]}
+        for o, r in headers.items()
+    ]
+    return {**rows, "orders": orders}
+
+
 def load(store: Any, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
     """Insert ``rows`` (default: the example) into an empty clientbase database."""
-    rows = ROWS if rows is None else rows
+    rows = with_orders(ROWS if rows is None else rows)
     with store.begin() as conn:
         for table in schema.EXCHANGE_TABLES:
             data = rows.get(table.name)
@@ -178,7 +190,7 @@ def _arrow_type(col: sa.Column[Any]) -> pa.DataType:
 
 def arrow_tables(rows: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, pa.Table]:
     """Every exchange table as a typed Arrow table (schema types), for loading into any engine."""
-    rows = ROWS if rows is None else rows
+    rows = with_orders(ROWS if rows is None else rows)
     out = {}
     for table in schema.EXCHANGE_TABLES:
         fields = [pa.field(c.name, _arrow_type(c)) for c in table.columns]

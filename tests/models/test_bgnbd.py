@@ -100,3 +100,22 @@ def test_bad_inputs_say_where() -> None:
         BGNBDModel().probability_alive(1, 1, 2)
     with pytest.raises(ValidationError, match="not a bgnbd model"):
         BGNBDModel.from_json('{"model": "pareto", "params": {}}')
+
+
+@pytest.mark.parametrize("modified", [False, True])
+def test_fast_likelihood_equals_the_sum_over_customers_and_its_gradient_is_right(
+    cdnow, modified: bool
+) -> None:
+    from clientbase.models.base import RfmData, numeric_gradient
+    from clientbase.models.bgnbd import bg_family_log_likelihood, bgnbd_customer_log_likelihood
+    from clientbase.models.mbgnbd import mbgnbd_customer_log_likelihood
+
+    theta = np.array([0.3, 5.0, 0.8, 2.0])
+    data = RfmData.build(cdnow.x, cdnow.t_x, cdnow.T)
+    per_customer = mbgnbd_customer_log_likelihood if modified else bgnbd_customer_log_likelihood
+    total, gradient = bg_family_log_likelihood(theta, data, True, modified=modified)
+    assert total == pytest.approx(per_customer(theta, cdnow.x, cdnow.t_x, cdnow.T).sum(), rel=1e-12)
+    numeric = numeric_gradient(
+        lambda v: bg_family_log_likelihood(v, data, False, modified=modified)[0], theta
+    )
+    assert gradient == pytest.approx(numeric, rel=1e-5)

@@ -55,3 +55,15 @@ def test_weights_and_json(fitted: GammaGammaModel, cdnow) -> None:
 def test_zero_spend_of_a_repeat_buyer_is_refused() -> None:
     with pytest.raises(ValidationError, match=r"row 2, column 'monetary_value'.*must be > 0"):
         GammaGammaModel().fit([1, 2], [10.0, 0.0])
+
+
+def test_analytic_gradient_matches_differences(cdnow) -> None:
+    from clientbase.models.base import numeric_gradient
+    from clientbase.models.gamma_gamma import SpendData, gamma_gamma_log_likelihood
+
+    repeat = cdnow.x > 0
+    data = SpendData.build(cdnow.x[repeat], cdnow.zbar[repeat], np.ones(int(repeat.sum())))
+    theta = np.array([5.0, 3.0, 12.0])
+    _, gradient = gamma_gamma_log_likelihood(theta, data, True)
+    numeric = numeric_gradient(lambda v: gamma_gamma_log_likelihood(v, data, False)[0], theta)
+    assert gradient == pytest.approx(numeric, rel=1e-5)

@@ -61,11 +61,11 @@ def _purchase_day(table: ir.Table, date_col: str, where: str) -> ir.DateValue:
     column = table[date_col]
     dtype = column.type()
     if dtype.is_date():
-        return column  # type: ignore[return-value]
+        return column
     if dtype.is_timestamp():
-        return column.date()  # type: ignore[attr-defined,no-any-return]
+        return column.date()
     if dtype.is_string():
-        return column.cast("date")  # type: ignore[return-value]
+        return column.cast("date")
     raise _problem(
         where,
         date_col,
@@ -171,15 +171,16 @@ def rfm_summary(
     return per_customer.select(**columns)
 
 
-def rfm_groups(summary: ir.Table, *, with_monetary: bool = False) -> ir.Table:
-    """Identical ``(frequency, recency, T)`` rows of an RFM summary counted once, with their ``weight``.
+def rfm_groups(summary: ir.Table, *, columns: tuple[str, ...] = ("frequency", "recency", "T")) -> ir.Table:
+    """Identical rows of an RFM summary counted once, with their ``weight`` (number of customers).
 
-    The BTYD likelihoods depend on a customer only through these three numbers, so a model fitted to the
-    groups with ``weights`` is the model fitted to every customer, on far fewer rows.
+    The BTYD likelihoods depend on a customer only through ``(frequency, recency, T)``, the Gamma-Gamma one
+    through ``(frequency, monetary_value)``; a model fitted to the groups with ``weights`` is the model fitted
+    to every customer, on far fewer rows.
 
     Args:
         summary: the output of :func:`rfm_summary`.
-        with_monetary: group on ``monetary_value`` too (for the Gamma-Gamma spend model).
+        columns: the columns that identify a group.
 
     Example:
         >>> import ibis
@@ -187,8 +188,7 @@ def rfm_groups(summary: ir.Table, *, with_monetary: bool = False) -> ir.Table:
         >>> rfm_groups(s).order_by("frequency").execute()["weight"].tolist()
         [2, 1]
     """
-    keys = ["frequency", "recency", "T"] + (["monetary_value"] if with_monetary else [])
-    missing = [k for k in keys if k not in summary.columns]
+    missing = [c for c in columns if c not in summary.columns]
     if missing:
         raise _problem("RFM summary", missing[0], "column not found; pass the output of rfm_summary()")
-    return summary.group_by(keys).aggregate(weight=summary.count())
+    return summary.group_by(list(columns)).aggregate(weight=summary.count())

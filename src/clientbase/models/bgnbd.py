@@ -18,39 +18,87 @@ from typing import Self
 import numpy as np
 from scipy import special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, check_rfm, fit_rfm_model
+from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, dot, fit_rfm_model
+
+
+def bg_family_log_likelihood(
+    theta: FloatArray, data: RfmData, with_gradient: bool, *, modified: bool = False
+) -> tuple[float, FloatArray | None]:
+    """Weighted total log-likelihood of BG/NBD (or, ``modified``, MBG/NBD) and its gradient in (r, alpha, a, b).
+
+    Per customer, ll = f(x) - (r + x) log(alpha + T) + log(1 + exp(delta)) with
+    delta = c(x) - (r + x) (log(alpha + t_x) - log(alpha + T)); c(x) = log a - log(b + x - 1) for BG/NBD (and
+    -inf without repeat purchases), log a - log(b + x) for MBG/NBD. Terms in x alone or T alone are summed per
+    distinct value; only delta is evaluated per row. Its sigmoid is the probability of having dropped out.
+    """
+    r, alpha, a, b = theta
+    xv, xi, x, w = data.x_values, data.x_index, data.x, data.weight
+    shift = 1.0 if modified else 0.0  # MBG/NBD: one more drop-out opportunity (after the first purchase)
+    per_x = (
+        special.gammaln(r + xv)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.betaln(a, b + xv + shift)
+        - special.betaln(a, b)
+    )
+    if modified:
+        b_term = b + xv
+        c = np.log(a) - np.log(b_term)
+    else:
+        b_term = b + np.maximum(xv, 1.0) - 1
+        c = np.where(xv > 0, np.log(a) - np.log(b_term), -np.inf)
+    log_t_values = np.log(alpha + data.T_values)
+    log_t = log_t_values[data.T_index]
+    log_gap = np.log(alpha + data.t_x_values)[data.t_x_index] - log_t
+    rx = r + x
+    delta = c[xi] - rx * log_gap
+    total = (
+        dot(data.weight_by_x, per_x)
+        - dot(r * data.weight_by_T + data.weighted_x_by_T, log_t_values)
+        + dot(w, np.logaddexp(0.0, delta))
+    )
+    if not with_gradient:
+        return total, None
+    dropped = w * special.expit(delta)  # weight x P(the last purchase was followed by the drop-out)
+    inv_t_values = 1 / (alpha + data.T_values)
+    inv_gap = (1 / (alpha + data.t_x_values))[data.t_x_index] - inv_t_values[data.T_index]
+    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + xv + shift)
+    weight_x = data.weight_by_x
+    gradient = np.array(
+        [
+            dot(weight_x, special.digamma(r + xv) - special.digamma(r) + np.log(alpha))
+            - dot(data.weight_by_T, log_t_values)
+            - dot(dropped, log_gap),
+            float(w.sum()) * r / alpha
+            - dot(r * data.weight_by_T + data.weighted_x_by_T, inv_t_values)
+            - dot(dropped * rx, inv_gap),
+            dot(weight_x, psi_ab - psi_abx) + float(dropped.sum()) / a,
+            dot(weight_x, psi_ab + special.digamma(b + xv + shift) - special.digamma(b) - psi_abx)
+            - dot(dropped, (1 / b_term)[xi]),
+        ]
+    )
+    return total, gradient
 
 
 def bgnbd_log_likelihood(
-    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, with_gradient: bool
-) -> tuple[FloatArray, FloatArray | None]:
-    """Per-customer BG/NBD log-likelihood (FHL 2005) and its gradient in (r, alpha, a, b)."""
+    theta: FloatArray, data: RfmData, with_gradient: bool
+) -> tuple[float, FloatArray | None]:
+    """Weighted total BG/NBD log-likelihood (FHL 2005) and its gradient in (r, alpha, a, b)."""
+    return bg_family_log_likelihood(theta, data, with_gradient, modified=False)
+
+
+def bgnbd_customer_log_likelihood(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    """The BG/NBD log-likelihood of each customer, straight from FHL (2005)."""
     r, alpha, a, b = theta
-    x_at_least_1 = np.maximum(x, 1.0)
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     a2 = special.betaln(a, b + x) - special.betaln(a, b)
     a3 = -(r + x) * np.log(alpha + T)
-    a4 = np.where(x > 0, np.log(a) - np.log(b + x_at_least_1 - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
-    d = np.logaddexp(a3, a4)
-    ll = a1 + a2 + d
-    if not with_gradient:
-        return ll, None
-    w3 = np.exp(a3 - d)
-    w4 = np.exp(a4 - d)
-    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
-    gradient = np.vstack(
-        [
-            special.digamma(r + x)
-            - special.digamma(r)
-            + np.log(alpha)
-            - w3 * np.log(alpha + T)
-            - w4 * np.log(alpha + t_x),
-            r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + t_x),
-            psi_ab - psi_abx + w4 / a,
-            psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - w4 / (b + x_at_least_1 - 1),
-        ]
+    a4 = np.where(
+        x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf
     )
-    return ll, gradient
+    return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
 class BGNBDModel(FittedModel):
@@ -87,7 +135,7 @@ class BGNBDModel(FittedModel):
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, age = check_rfm(frequency, recency, T)
-        return bgnbd_log_likelihood(np.array(self._params()), x, t_x, age, False)[0]
+        return bgnbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected purchases of a new customer in a period of length ``t``."""

@@ -9,6 +9,7 @@ excluded, as :func:`clientbase.analytics.rfm.rfm_summary` computes it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
@@ -20,39 +21,74 @@ from clientbase.models.base import (
     FittedModel,
     FloatArray,
     as_float_array,
+    dot,
     group_identical,
     log_standard_errors,
     maximise_likelihood,
 )
 
 
+@dataclass(frozen=True)
+class SpendData:
+    """Repeat buyers' ``x``, mean spend ``m`` and weights ``w``, with the sums the likelihood needs."""
+
+    w: FloatArray
+    wx: FloatArray
+    xm: FloatArray
+    x_values: FloatArray
+    weight_by_x: FloatArray
+    #: sum of w x (log m + log x), and sum of w log m
+    constant_x_log: float
+    constant_log_m: float
+
+    @classmethod
+    def build(cls, x: FloatArray, m: FloatArray, w: FloatArray) -> SpendData:
+        xv, xi = np.unique(x, return_inverse=True)
+        log_m = np.log(m)
+        return cls(
+            w,
+            w * x,
+            x * m,
+            xv,
+            np.asarray(np.bincount(xi.ravel(), w, xv.size), dtype=np.float64),
+            dot(w * x, log_m + np.log(x)),
+            dot(w, log_m),
+        )
+
+
 def gamma_gamma_log_likelihood(
-    theta: FloatArray, x: FloatArray, m: FloatArray, with_gradient: bool
-) -> tuple[FloatArray, FloatArray | None]:
-    """log f(z-bar | p, q, gamma, x) of Fader & Hardie (2013) per customer, and its gradient in (p, q, gamma)."""
+    theta: FloatArray, data: SpendData, with_gradient: bool
+) -> tuple[float, FloatArray | None]:
+    """Weighted total of log f(z-bar | p, q, gamma, x) of Fader & Hardie (2013), and its gradient in (p, q, gamma).
+
+    Per customer: log G(px + q) - log G(px) - log G(q) + q log gamma + (px - 1) log m + px log x
+    - (px + q) log(x m + gamma).
+    """
     p, q, gamma = theta
-    px = p * x
-    log_xm_gamma = np.log(x * m + gamma)
-    ll = (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * log_xm_gamma
+    xv = data.x_values
+    log_xm_gamma = np.log(data.xm + gamma)
+    per_x = special.gammaln(p * xv + q) - special.gammaln(p * xv) - special.gammaln(q) + q * np.log(gamma)
+    total = (
+        dot(data.weight_by_x, per_x)
+        + p * data.constant_x_log
+        - data.constant_log_m
+        - p * dot(data.wx, log_xm_gamma)
+        - q * dot(data.w, log_xm_gamma)
     )
     if not with_gradient:
-        return ll, None
-    psi_pxq = special.digamma(px + q)
-    gradient = np.vstack(
+        return total, None
+    psi_pxq = special.digamma(p * xv + q)
+    inverse = 1 / (data.xm + gamma)
+    gradient = np.array(
         [
-            x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_xm_gamma),
-            psi_pxq - special.digamma(q) + np.log(gamma) - log_xm_gamma,
-            q / gamma - (px + q) / (x * m + gamma),
+            dot(data.weight_by_x, xv * (psi_pxq - special.digamma(p * xv)))
+            + data.constant_x_log
+            - dot(data.wx, log_xm_gamma),
+            dot(data.weight_by_x, psi_pxq - special.digamma(q) + np.log(gamma)) - dot(data.w, log_xm_gamma),
+            float(data.w.sum()) * q / gamma - p * dot(data.wx, inverse) - q * dot(data.w, inverse),
         ]
     )
-    return ll, gradient
+    return total, gradient
 
 
 class GammaGammaModel(FittedModel):
@@ -113,24 +149,24 @@ class GammaGammaModel(FittedModel):
                 ]
             )
         scale = 10.0 / float(np.average(m, weights=w))  # spend rescaled to a mean of 10 while optimising
-        scaled_m = m * scale
+        scaled = SpendData.build(x, m * scale, w)
         n = float(w.sum())
 
         def objective(u: FloatArray, with_gradient: bool) -> tuple[float, FloatArray | None]:
             theta = np.exp(u)
-            ll, grad = gamma_gamma_log_likelihood(theta, x, scaled_m, with_gradient)
-            f = -float(w @ ll) / n
+            total, grad = gamma_gamma_log_likelihood(theta, scaled, with_gradient)
+            f = -total / n
             if not np.isfinite(f):
                 return np.inf, (np.zeros_like(u) if with_gradient else None)
             if grad is None:
                 return f, None
-            return f, -(grad @ w) * theta / n
+            return f, -grad * theta / n
 
         u = maximise_likelihood(self.model_name, objective, np.zeros(3), analytic=True)
         se_log = log_standard_errors(objective, u, n, analytic=True)
         theta = np.exp(u)
         theta[2] /= scale
-        total = float(w @ gamma_gamma_log_likelihood(theta, x, m, False)[0])
+        total = gamma_gamma_log_likelihood(theta, SpendData.build(x, m, w), False)[0]
         self._set_fit(theta, theta * se_log, total, n)
         return self
 

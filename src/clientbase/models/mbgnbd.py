@@ -14,38 +14,27 @@ from typing import Self
 import numpy as np
 from scipy import special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, check_rfm, fit_rfm_model
+from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, fit_rfm_model
+from clientbase.models.bgnbd import bg_family_log_likelihood
 
 
 def mbgnbd_log_likelihood(
-    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, with_gradient: bool
-) -> tuple[FloatArray, FloatArray | None]:
-    """Per-customer MBG/NBD log-likelihood and its gradient in (r, alpha, a, b)."""
+    theta: FloatArray, data: RfmData, with_gradient: bool
+) -> tuple[float, FloatArray | None]:
+    """Weighted total MBG/NBD log-likelihood and its gradient in (r, alpha, a, b)."""
+    return bg_family_log_likelihood(theta, data, with_gradient, modified=True)
+
+
+def mbgnbd_customer_log_likelihood(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    """The MBG/NBD log-likelihood of each customer (lifetimes' ModifiedBetaGeoFitter form)."""
     r, alpha, a, b = theta
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     a2 = special.betaln(a, b + x + 1) - special.betaln(a, b)
     a3 = -(r + x) * np.log(alpha + T)
     a4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    d = np.logaddexp(a3, a4)
-    ll = a1 + a2 + d
-    if not with_gradient:
-        return ll, None
-    w3 = np.exp(a3 - d)
-    w4 = np.exp(a4 - d)
-    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x + 1)
-    gradient = np.vstack(
-        [
-            special.digamma(r + x)
-            - special.digamma(r)
-            + np.log(alpha)
-            - w3 * np.log(alpha + T)
-            - w4 * np.log(alpha + t_x),
-            r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + t_x),
-            psi_ab - psi_abx + w4 / a,
-            psi_ab + special.digamma(b + x + 1) - special.digamma(b) - psi_abx - w4 / (b + x),
-        ]
-    )
-    return ll, gradient
+    return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
 class MBGNBDModel(FittedModel):
@@ -73,7 +62,7 @@ class MBGNBDModel(FittedModel):
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, age = check_rfm(frequency, recency, T)
-        return mbgnbd_log_likelihood(np.array(self._params()), x, t_x, age, False)[0]
+        return mbgnbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected purchases of a new customer in a period of length ``t``."""

@@ -16,7 +16,7 @@ from typing import Self
 import numpy as np
 from scipy import integrate, special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, check_rfm, fit_rfm_model
+from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, dot, fit_rfm_model
 
 
 def _log_hyp2f1_c_is_a_plus_1(a: FloatArray, b: FloatArray | float, z: FloatArray) -> FloatArray:
@@ -44,15 +44,20 @@ def _log_a0(theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) ->
         return np.asarray(log_1 + np.log(-np.expm1(difference)), dtype=np.float64)
 
 
-def pareto_nbd_log_likelihood(
-    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, with_gradient: bool
-) -> tuple[FloatArray, None]:
-    """Per-customer Pareto/NBD log-likelihood (no analytic gradient)."""
+def pareto_nbd_log_likelihood(theta: FloatArray, data: RfmData, with_gradient: bool) -> tuple[float, None]:
+    """Weighted total Pareto/NBD log-likelihood (no analytic gradient)."""
+    return dot(data.weight, pareto_nbd_customer_log_likelihood(theta, data.x, data.t_x, data.T)), None
+
+
+def pareto_nbd_customer_log_likelihood(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    """The Pareto/NBD log-likelihood of each customer (Fader & Hardie 2005 note)."""
     r, alpha, s, beta = theta
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha) + s * math.log(beta)
     survived = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     died = math.log(s) - np.log(r + s + x) + _log_a0(theta, x, t_x, T)
-    return np.asarray(a1 + np.logaddexp(survived, died), dtype=np.float64), None
+    return np.asarray(a1 + np.logaddexp(survived, died), dtype=np.float64)
 
 
 class ParetoNBDModel(FittedModel):
@@ -87,7 +92,7 @@ class ParetoNBDModel(FittedModel):
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, age = check_rfm(frequency, recency, T)
-        return pareto_nbd_log_likelihood(np.array(self._params()), x, t_x, age, False)[0]
+        return pareto_nbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)] = r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)] for a new customer."""
