@@ -394,7 +394,7 @@ class _Context:
         country = _str(parent.get("country"))
         people = self.contacts.get(str(parent["counterparty_id"]), [])
         email = _str(contact.get("email"))
-        name = matching.normalise_name(str(contact.get("name") or ""))
+        name = matching.normalise_person(str(contact.get("name") or ""))
         existing = next(
             (
                 p
@@ -404,7 +404,7 @@ class _Context:
             None,
         )
         existing = existing or next(
-            (p for p in people if name and matching.normalise_name(str(p.get("name") or "")) == name), None
+            (p for p in people if name and matching.normalise_person(str(p.get("name") or "")) == name), None
         )
         if existing is None:
             cleaned, failures = rules.clean_record(
