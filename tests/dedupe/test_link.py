@@ -108,3 +108,27 @@ def test_repeated_ids_and_a_name_alone_are_refused() -> None:
         find_duplicates(table, id_col="city", roles={"name": "name"})
     with pytest.raises(ConfigurationError, match="probability between 0 and 1"):
         LinkOptions(threshold=1.5)
+
+
+def test_a_small_list_is_scored_with_the_priors_and_still_accurate() -> None:
+    records, truth = planted_companies(600, seed=4)
+    result = find_duplicates(records, id_col="id", roles=ROLES)
+    scores = cluster_scores(result.clusters, truth)
+    assert scores.true_pairs >= 55
+    assert scores.precision >= 0.95
+    assert scores.recall >= 0.95
+
+
+def test_three_records_with_the_same_phone_and_similar_names() -> None:
+    table = pa.table(
+        {
+            "id": ["1", "2", "3"],
+            "name": ["Müller GmbH", "Mueller GmbH", "Schmidt AG"],
+            "city": ["Berlin", "Berlin", "Hamburg"],
+            "phone": ["030 123456", "+49 30 123456", "040 99887"],
+        }
+    )
+    roles = {"name": "name", "city": "city", "phone": "phone"}
+    result = find_duplicates(table, id_col="id", roles=roles, options=LinkOptions(default_country="DE"))
+    assert [(p["id_l"], p["id_r"]) for p in result.pairs.to_pylist()] == [("1", "2")]
+    assert "phone: same number" in result.pairs.column("explanation")[0].as_py()

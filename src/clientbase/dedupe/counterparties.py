@@ -77,8 +77,7 @@ def find_counterparty_duplicates(
     pairs = [
         p
         for p in result.pairs.to_pylist()
-        if p["match_probability"] >= options.threshold
-        and (p["id_l"], p["id_r"]) not in excluded
+        if p["match_probability"] >= options.threshold and (p["id_l"], p["id_r"]) not in excluded
     ]
     clusters = _components(pairs)
     out = []

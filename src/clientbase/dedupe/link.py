@@ -19,7 +19,6 @@ connected components.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Mapping
@@ -239,11 +238,52 @@ def _blocking_rules(columns: set[str]) -> list[str]:
     return rules
 
 
+#: Starting m and u of each level, typical of company lists: the model of a list too small to train
+#: (see :data:`MIN_TRAINING_RECORDS`), and EM's starting point for larger ones.
+PRIORS: dict[str, dict[str, tuple[float, float]]] = {
+    "name": {
+        "same name": (0.60, 1e-4),
+        "same words, other order": (0.05, 1e-5),
+        "nearly the same name": (0.20, 1e-3),
+        "similar name": (0.10, 1e-2),
+        "different name": (0.05, 0.9889),
+    },
+    "tax_id": {"same": (0.90, 1e-5), "one character off": (0.03, 1e-4), "different": (0.07, 0.99989)},
+    "registration_id": {
+        "same": (0.90, 1e-5),
+        "one character off": (0.03, 1e-4),
+        "different": (0.07, 0.99989),
+    },
+    "email": {"same e-mail": (0.50, 1e-5), "same company domain": (0.30, 1e-4), "different": (0.20, 0.99989)},
+    "phone": {"same number": (0.70, 1e-5), "same last 7 digits": (0.05, 1e-4), "different": (0.25, 0.99989)},
+    "place": {
+        "same address": (0.60, 1e-4),
+        "similar address": (0.15, 1e-3),
+        "same postcode": (0.10, 1e-2),
+        "same city": (0.10, 0.05),
+        "different place": (0.05, 0.9389),
+    },
+}
+
+#: Below this many records the list is scored with :data:`PRIORS` instead of being trained: random pairs
+#: and EM over a few hundred records give estimates noisier than the priors.
+MIN_TRAINING_RECORDS = 1000
+
+
+def _with_priors(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for comparison in comparisons:
+        priors = PRIORS[comparison["output_column_name"]]
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                level["m_probability"], level["u_probability"] = priors[level["label_for_charts"]]
+    return comparisons
+
+
 def _settings(columns: set[str]) -> dict[str, Any]:
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
-        "comparisons": _comparisons(columns),
+        "comparisons": _with_priors(_comparisons(columns)),
         "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in _blocking_rules(columns)],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
@@ -281,8 +321,9 @@ def _check_ids(con: duckdb.DuckDBPyConnection, id_col: str) -> int:
     return int(total)
 
 
-def _train(linker: Any, columns: set[str], options: LinkOptions) -> None:
-    from splink import block_on
+def _train(linker: Any, table: Any, columns: set[str], options: LinkOptions) -> Any:
+    """Train ``linker``; returns the trained linker (a new one when a failed EM session had to be undone)."""
+    from splink import Linker, block_on
 
     deterministic = ['l."name_sorted" = r."name_sorted" AND ' + r for r in _area_rules(columns)]
     deterministic += [f'l."{c}" = r."{c}"' for c in ("tax_id", "registration_id") if c in columns]
@@ -291,28 +332,44 @@ def _train(linker: Any, columns: set[str], options: LinkOptions) -> None:
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
     # session 1 estimates every comparison except the name; session 2 estimates the name
-    _em_session(linker, block_on("name_sorted"), options)
-    for col in ("tax_id", "registration_id", "phone", "domain", "email", "postcode", "city"):
-        if col in columns:
-            _em_session(linker, block_on(col), options)
-            return
+    rules = [block_on("name_sorted")]
+    second = next(
+        (
+            c
+            for c in ("tax_id", "registration_id", "phone", "domain", "email", "postcode", "city")
+            if c in columns
+        ),
+        None,
+    )
+    if second is not None:
+        rules.append(block_on(second))
+    for rule in rules:
+        before = linker.misc.save_model_to_json()
+        if not _em_session(linker, rule, options):
+            # a failed session leaves splink's settings without the comparisons it blocked on: start again
+            # from the model as it was before the session (those comparisons keep their floors)
+            linker = Linker(table, before, log_level=None)
+    return linker
 
 
-def _em_session(linker: Any, rule: Any, options: LinkOptions) -> None:
+def _em_session(linker: Any, rule: Any, options: LinkOptions) -> bool:
     """One EM session; if the share of matches in the block runs to 1 (all blocked pairs are duplicates,
-    as in a small clean list), retry with that share fixed; if EM still cannot run, the comparisons keep
-    their floors (see :func:`bounded_model`)."""
+    as in a small clean list), retry with that share fixed. False when EM could not run (e.g. no pairs)."""
     train = linker.training.estimate_parameters_using_expectation_maximisation
     try:
         train(rule, max_pairs=options.em_max_pairs, estimate_without_term_frequencies=True)
+        return True
     except Exception:
-        with contextlib.suppress(Exception):
+        try:
             train(
                 rule,
                 max_pairs=options.em_max_pairs,
                 estimate_without_term_frequencies=True,
                 fix_probability_two_random_records_match=True,
             )
+            return True
+        except Exception:
+            return False
 
 
 #: no single level may weigh more than log2(1 / U_FLOOR) ~ 20 bits or less than log2(M_FLOOR) ~ -7.6 bits
@@ -416,9 +473,14 @@ def find_duplicates(
         step = time.perf_counter()
         db_api = DuckDBAPI(connection=con)
         table = db_api.register("dedupe_input")
-        linker = _run("setting up the model", Linker, table, _settings(columns), log_level=None)
-        _run("training the model", _train, linker, columns, options)
-        model = bounded_model(linker.misc.save_model_to_json(), count)
+        settings = _settings(columns)
+        if count >= MIN_TRAINING_RECORDS:
+            linker = _run("setting up the model", Linker, table, settings, log_level=None)
+            linker = _run("training the model", _train, linker, table, columns, options)
+            model = bounded_model(linker.misc.save_model_to_json(), count)
+        else:
+            settings["probability_two_random_records_match"] = min(0.01, 1.0 / max(count, 3))
+            model = bounded_model(settings, count)
         linker = _run("loading the trained model", Linker, table, model, log_level=None)
         seconds["train"] = time.perf_counter() - step
 

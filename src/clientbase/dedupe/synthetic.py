@@ -76,7 +76,7 @@ def planted_companies(n: int, *, seed: int = 0, duplicate_share: float = 0.1) ->
         >>> records, truth = planted_companies(1000, seed=1)
         >>> records.num_rows, truth.num_rows
         (1000, 1000)
-        >>> truth.column("entity_id").unique().length() < 1000
+        >>> len(truth.column("entity_id").unique()) < 1000
         True
     """
     import pyarrow as pa
