@@ -73,7 +73,9 @@ def measure(lines: int) -> dict[str, float | int]:
             text=True,
             check=True,
         )
-    row: dict[str, float | int] = json.loads(done.stdout.strip().splitlines()[-1])
+    # DuckDB may draw its progress bar on stdout: the result is the line holding the JSON object
+    result = next(line for line in reversed(done.stdout.splitlines()) if '{"lines"' in line)
+    row: dict[str, float | int] = json.loads(result[result.index('{"lines"') :])
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", done.stderr)
     row["peak_mib"] = int(peak.group(1)) / 1024 if peak else float("nan")

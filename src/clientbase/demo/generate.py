@@ -66,7 +66,7 @@ def story_for(
 
     Example:
         >>> story_for(lines=1_000_000, years=3).customers
-        5376
+        5291
     """
     base = Story()
     changes: dict[str, object] = {"years": years, "seed": seed}
