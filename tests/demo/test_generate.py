@@ -207,3 +207,7 @@ def test_lines_request_sizes_the_company() -> None:
     assert story_for(lines=189_000, years=3).customers == 1000
     with pytest.raises(ConfigurationError, match="customers must be at least 10"):
         generate(customers=3)
+    with pytest.raises(ConfigurationError, match="lines must be positive"):
+        story_for(lines=0)
+    with pytest.raises(ConfigurationError, match="years must be at least 1"):
+        story_for(lines=1000, years=0)

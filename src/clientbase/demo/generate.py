@@ -31,6 +31,7 @@ from clientbase.demo.people import managers_table
 from clientbase.demo.population import Buyers, draw_buyers, sales_managers
 from clientbase.demo.story import Story
 from clientbase.demo.transactions import Counters, generate_chunk
+from clientbase.errors import ConfigurationError
 
 #: order lines per customer per year at intensity 1 with the default segments (measured; used to size
 #: ``lines=`` requests)
@@ -73,7 +74,9 @@ def story_for(
     if end_date is not None:
         changes["end_date"] = end_date
     if lines is not None and lines <= 0:
-        raise schema_error(f"lines must be positive (got {lines})")
+        raise ConfigurationError(f"lines must be positive (got {lines}); e.g. --lines 1000000")
+    if years < 1:
+        raise ConfigurationError(f"years must be at least 1 (got {years})")
     if customers is None:
         customers = (
             base.customers if lines is None else max(10, round(lines / (LINES_PER_CUSTOMER_YEAR * years)))
@@ -82,12 +85,6 @@ def story_for(
         changes["intensity"] = lines / (LINES_PER_CUSTOMER_YEAR * years * customers)
     changes["customers"] = customers
     return base.with_(**changes)
-
-
-def schema_error(message: str) -> Exception:
-    from clientbase.errors import ConfigurationError
-
-    return ConfigurationError(message)
 
 
 def generate(

@@ -20,6 +20,7 @@ from clientbase.demo.arrays import (
     rank_within,
     segment_starts,
 )
+from clientbase.demo.catalogue import KIND_INDEX as K
 from clientbase.demo.catalogue import Catalogue
 from clientbase.demo.population import Buyers
 from clientbase.demo.story import Story
@@ -270,8 +271,6 @@ def _activities(
     end: int,
 ) -> dict[str, np.ndarray]:
     """Cost-to-serve events: per order, per credit note and per customer-year (visits, calls, tickets)."""
-    from clientbase.demo.catalogue import KIND_INDEX as K
-
     n_ord = len(cust)
     idx = np.arange(n_ord)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
