@@ -251,3 +251,25 @@ def test_keys_and_versions_are_not_edited_and_unknown_records_are_not_found(stor
         create(store, counterparty_id="C00001")
     with pytest.raises(ValueError, match="import:<batch_id>"):
         service.create_counterparty(db=store, actor=ANNA, values=NORDIC, source="fax")
+
+
+def test_bulk_update_changes_only_rows_still_at_their_expected_version(store: Store) -> None:
+    from clientbase.registry.bulk import update_rows
+
+    create(store)
+    create(store, name="Second AB")
+    with store.begin() as conn:
+        done = update_rows(
+            conn,
+            schema.counterparties,
+            [
+                ("C00001", 1, {"city": "Uppsala"}),
+                ("C00002", 7, {"city": "Lund"}),
+                ("C00404", 1, {"city": "X"}),
+            ],
+        )
+    assert done == 1
+    first = service.get_record(store, actor=HEAD, kind="counterparties", record_id="C00001")
+    second = service.get_record(store, actor=HEAD, kind="counterparties", record_id="C00002")
+    assert (first["city"], first["version"]) == ("Uppsala", 2)
+    assert (second["city"], second["version"]) == (None, 1)

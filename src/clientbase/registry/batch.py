@@ -37,6 +37,7 @@ import csv
 import datetime as dt
 import json
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,7 +50,7 @@ from clientbase import schema
 from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError, Problem
 from clientbase.registry import history, service
 from clientbase.registry.access import Actor
-from clientbase.registry.bulk import insert_rows
+from clientbase.registry.bulk import insert_rows, update_rows
 from clientbase.registry.mapping import to_toml
 from clientbase.registry.plan import ImportPlan, RowPlan
 from clientbase.store import Store
@@ -158,11 +159,17 @@ def _chunks(values: list[str], size: int = 1000) -> list[list[str]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def _rows_by_key(conn: sa.Connection, table: sa.Table, keys: list[str]) -> dict[str, dict[str, Any]]:
+def _rows_by_key(
+    conn: sa.Connection, table: sa.Table, keys: list[str], *, lock: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The rows of ``keys``; ``lock`` holds them (PostgreSQL ``FOR UPDATE``) until the transaction ends."""
     key = table.c[schema.key_columns(table)[0]]
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(keys):
-        for row in conn.execute(sa.select(table).where(key.in_(chunk))):
+        query = sa.select(table).where(key.in_(chunk))
+        if lock and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in conn.execute(query):
             found[str(row._mapping[key.name])] = dict(row._mapping)
     return found
 
@@ -264,7 +271,7 @@ class _BatchWriter:
             if not mine:
                 continue
             keys = [record_id for record_id, _, _ in mine]
-            current = _rows_by_key(self.conn, table, keys)
+            current = _rows_by_key(self.conn, table, keys, lock=True)
             moved = [
                 k
                 for k, planned, _ in mine
@@ -289,20 +296,33 @@ class _BatchWriter:
                     for k in keys
                 ]
             )
+            transfers = []
+            writes: list[tuple[str, int, Mapping[str, Any]]] = []
             for record_id, _planned, changes in mine:
                 before = current[record_id]
-                service.update_record(
-                    self.conn,
-                    table,
-                    before,
-                    changes,
-                    expected_version=int(before.get("version") or 0),
-                    changed_by=self.log.changed_by,
-                    source=self.log.source,
-                    at=self.log.at,
-                    batch_id=self.batch_id,
-                    log=self.log,
+                version = int(before.get("version") or 0)
+                values = {name: changes[name] for name in history.changed_fields(before, changes)}
+                writes.append((record_id, version, values))
+                self.log.record(table, record_id, before, values, version + 1)
+                if "owner_id" in values:
+                    transfers.append(
+                        {
+                            "transfer_id": uuid.uuid4().hex,
+                            "counterparty_id": record_id,
+                            "from_owner": before.get("owner_id"),
+                            "to_owner": values["owner_id"],
+                            "transferred_by": self.log.changed_by,
+                            "transferred_at": self.log.at,
+                            "source": self.log.source,
+                            "batch_id": self.batch_id,
+                        }
+                    )
+            if update_rows(self.conn, table, writes) != len(writes):
+                raise ConflictError(
+                    f"Some {table.name} records were changed while the import was written; nothing was written. "
+                    "Run the dry run again."
                 )
+            insert_rows(self.conn, schema.owner_transfers, transfers)
 
 
 class _IdSource:
@@ -353,16 +373,13 @@ def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
             mine = [c for c in changes if c["table_name"] == table.name]
             key = table.c[schema.key_columns(table)[0]]
             inserted = [c["record_id"] for c in mine if c["action"] == "insert"]
-            for chunk in _chunks(inserted):
+            updated = [c for c in mine if c["action"] == "update"]
+            # updated rows are put back whole: delete, then insert the saved row (every column, version included)
+            for chunk in _chunks(inserted + [c["record_id"] for c in updated]):
                 conn.execute(sa.delete(table).where(key.in_(chunk)))
+            insert_rows(conn, table, [decode_row(c["before_row"]) for c in updated])
             removed += len(inserted)
-            for change in (c for c in mine if c["action"] == "update"):
-                conn.execute(
-                    sa.update(table)
-                    .where(key == change["record_id"])
-                    .values(**decode_row(change["before_row"]))
-                )
-                restored += 1
+            restored += len(updated)
             for chunk in _chunks([c["record_id"] for c in mine]):
                 conn.execute(sa.delete(fv).where(fv.c.table_name == table.name, fv.c.record_id.in_(chunk)))
             saved = [
@@ -383,7 +400,7 @@ def _refuse_if_changed_since(conn: sa.Connection, batch_id: str, changes: list[d
     moved = []
     for table in (schema.counterparties, schema.contacts):
         mine = [c for c in changes if c["table_name"] == table.name]
-        current = _rows_by_key(conn, table, [c["record_id"] for c in mine])
+        current = _rows_by_key(conn, table, [c["record_id"] for c in mine], lock=True)
         for change in mine:
             now = current.get(change["record_id"])
             if now is None or int(now.get("version") or 0) != change["after_version"]:

@@ -57,3 +57,97 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {view}')
     finally:
         raw.unregister(view)
+
+
+def _register(conn: sa.Connection, name: str, data: pa.Table) -> Any:
+    raw: Any = conn.connection.driver_connection
+    raw.register(name, data)
+    return raw
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def update_rows(
+    conn: sa.Connection, table: sa.Table, updates: Sequence[tuple[str, int, Mapping[str, Any]]]
+) -> int:
+    """Apply ``(key, expected version, {column: value})`` updates, each setting ``version = expected + 1``.
+
+    Only rows still at their expected version change; returns how many did. Rows changing the same columns
+    go in one statement (``UPDATE ... FROM`` an Arrow table on DuckDB, an executemany batch on PostgreSQL).
+    """
+    key = next(iter(table.primary_key.columns))
+    groups: dict[tuple[str, ...], list[tuple[str, int, Mapping[str, Any]]]] = {}
+    for update in updates:
+        groups.setdefault(tuple(sorted(update[2])), []).append(update)
+    done = 0
+    for columns, rows in groups.items():
+        if conn.dialect.name != "duckdb":
+            statement = (
+                sa.update(table)
+                .where(
+                    key == sa.bindparam("_key"),
+                    sa.func.coalesce(table.c.version, 0) == sa.bindparam("_expected"),
+                )
+                .values({c: sa.bindparam(f"_v_{c}") for c in columns} | {"version": sa.bindparam("_new")})
+            )
+            params = [
+                {"_key": k, "_expected": v, "_new": v + 1, **{f"_v_{c}": values[c] for c in columns}}
+                for k, v, values in rows
+            ]
+            for chunk in range(0, len(params), 1000):
+                # psycopg sums the rows an executemany changed
+                done += conn.execute(statement, params[chunk : chunk + 1000]).rowcount
+            continue
+        data = pa.table(
+            {
+                "_key": pa.array([k for k, _, _ in rows], type=pa.string()),
+                "_expected": pa.array([v for _, v, _ in rows], type=pa.int64()),
+                **{
+                    c: pa.array([values[c] for _, _, values in rows], type=arrow_type(table.c[c]))
+                    for c in columns
+                },
+            }
+        )
+        view = f"_bulk_update_{table.name}"
+        raw = _register(conn, view, data)
+        try:
+            assign = ", ".join([f"{_q(c)} = s.{_q(c)}" for c in columns] + ['"version" = s."_expected" + 1'])
+            result = conn.exec_driver_sql(
+                f"UPDATE {_q(table.name)} AS t SET {assign} FROM {view} AS s "
+                f"WHERE t.{_q(key.name)} = s._key AND coalesce(t.version, 0) = s._expected RETURNING t.{_q(key.name)}"
+            )
+            done += len(result.fetchall())
+        finally:
+            raw.unregister(view)
+    return done
+
+
+def delete_fields(
+    conn: sa.Connection, table: sa.Table, table_name: str, pairs: Sequence[tuple[str, str]]
+) -> None:
+    """Delete the rows of ``table`` (keyed by table_name, record_id, field_name) for ``pairs`` of one table."""
+    if not pairs:
+        return
+    if conn.dialect.name != "duckdb":
+        conn.execute(
+            sa.delete(table).where(
+                table.c.table_name == table_name,
+                table.c.record_id == sa.bindparam("_record"),
+                table.c.field_name == sa.bindparam("_field"),
+            ),
+            [{"_record": r, "_field": f} for r, f in pairs],
+        )
+        return
+    data = pa.table({"record_id": [r for r, _ in pairs], "field_name": [f for _, f in pairs]})
+    view = f"_bulk_delete_{table.name}"
+    raw = _register(conn, view, data)
+    try:
+        conn.exec_driver_sql(
+            f"DELETE FROM {_q(table.name)} AS t WHERE t.table_name = ? AND EXISTS (SELECT 1 FROM {view} AS s "
+            "WHERE s.record_id = t.record_id AND s.field_name = t.field_name)",
+            (table_name,),
+        )
+    finally:
+        raw.unregister(view)

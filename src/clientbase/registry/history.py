@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError
-from clientbase.registry.bulk import insert_rows
+from clientbase.registry.bulk import delete_fields, insert_rows
 
 SOURCES = ("ui", "api", "merge")
 
@@ -135,12 +135,11 @@ class ChangeLog:
     def flush(self, conn: sa.Connection) -> None:
         """Write what was collected (and forget it)."""
         fv = schema.field_verification
+        by_table: dict[str, list[tuple[str, str]]] = {}
         for table_name, record_id, names in self.replaced:
-            conn.execute(
-                sa.delete(fv).where(
-                    fv.c.table_name == table_name, fv.c.record_id == record_id, fv.c.field_name.in_(names)
-                )
-            )
+            by_table.setdefault(table_name, []).extend((record_id, name) for name in names)
+        for table_name, pairs in by_table.items():
+            delete_fields(conn, fv, table_name, pairs)
         insert_rows(conn, schema.field_history, self.history)
         insert_rows(conn, fv, self.verified)
         self.history, self.verified, self.replaced = [], [], []
