@@ -1,6 +1,6 @@
 """Synthetic company records with planted duplicates, for the accuracy tests and the benchmarks.
 
-The originals are drawn vectorised with numpy (names from a pseudo-word vocabulary, six countries with their
+The originals are drawn column by column with numpy (names from a pseudo-word vocabulary, six countries with their
 legal forms, cities, postcodes, addresses, tax and registration numbers, e-mails, phones). A share of them get
 one or two duplicates, each with at least two realistic variations: a typo in the name, another spelling of
 the legal form or none, swapped word order, upper case, Cyrillic <-> Latin script (Russian companies),
@@ -86,84 +86,108 @@ def planted_companies(n: int, *, seed: int = 0, duplicate_share: float = 0.1) ->
     rng = np.random.default_rng(seed)
     n_dup = int(n * duplicate_share)
     n_orig = n - n_dup
+    columns = _originals(rng, n_orig)
+    records: dict[str, list[object]] = {k: v.tolist() for k, v in columns.items() if not k.startswith("_")}
+    for k, mask in (("email", columns["_has_email"]),):
+        records[k] = [v if keep else None for v, keep in zip(records[k], mask.tolist(), strict=True)]
+    entity: list[str] = list(records["id"])  # type: ignore[arg-type]
+    # the duplicates: a copy of a random original with at least two variations each
+    originals = rng.choice(n_orig, size=n_dup, replace=n_dup > n_orig)
+    for j, i in enumerate(originals.tolist()):
+        row = {k: v[i] for k, v in records.items()}
+        row["id"] = f"C{n_orig + j:07d}"
+        _vary(row, str(columns["country"][i]), str(columns["_base"][i]), rng)
+        for k, v in row.items():
+            records[k].append(v)
+        entity.append(f"C{i:07d}")
+
+    order = pa.array(rng.permutation(n))
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in records.items()}).take(order)
+    truth = pa.table({"id": pa.array(records["id"], pa.string()), "entity_id": pa.array(entity)}).take(order)
+    return table, truth
+
+
+def _join(*parts: np.ndarray | str) -> np.ndarray:
+    """Element-wise concatenation of string arrays and constants."""
+    out = np.asarray(parts[0])
+    for part in parts[1:]:
+        out = np.char.add(out, part)
+    return out
+
+
+def _originals(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """The original records, column by column with numpy (no per-row Python)."""
     words = _vocabulary(rng, 6000)
-    cities_by_country = {c: _vocabulary(rng, 60) for c in COUNTRIES}
-    codes = np.array(list(COUNTRIES))
-    country = rng.choice(codes, size=n_orig, p=[0.3, 0.25, 0.15, 0.15, 0.1, 0.05])
-    w = rng.choice(words, size=(n_orig, 3))
-    three = rng.random(n_orig) < 0.5
-    two_words = np.char.add(np.char.add(np.char.capitalize(w[:, 0]), " "), np.char.capitalize(w[:, 1]))
-    base = np.where(three, np.char.add(np.char.add(two_words, " "), np.char.capitalize(w[:, 2])), two_words)
-    city_idx = rng.integers(0, 60, size=n_orig)
-    city = np.array([cities_by_country[c][i].capitalize() for c, i in zip(country, city_idx, strict=True)])
-    postcode_num = rng.integers(10000, 99999, size=n_orig)
-    street = np.char.capitalize(rng.choice(words, size=n_orig))
-    house = rng.integers(1, 200, size=n_orig)
+    capital = np.char.capitalize(words)
+    cyrillic = np.array([w.translate(_LATIN_TO_CYRILLIC).capitalize() for w in words.tolist()])
+    codes = list(COUNTRIES)
+    cities = np.array([np.char.capitalize(_vocabulary(rng, 60)) for _ in codes])
+    country_idx = rng.choice(len(codes), size=n, p=[0.3, 0.25, 0.15, 0.15, 0.1, 0.05])
+    country = np.array(codes)[country_idx]
+    w = rng.integers(0, len(words), size=(n, 3))
+    three = rng.random(n) < 0.5
+
+    def name_of(vocab: np.ndarray) -> np.ndarray:
+        two = _join(vocab[w[:, 0]], " ", vocab[w[:, 1]])
+        return np.where(three, _join(two, " ", vocab[w[:, 2]]), two)
+
+    base = name_of(capital)
+    form_choice = rng.random(n)
+    forms = np.array([[COUNTRIES[c][0][0], COUNTRIES[c][0][2]] for c in codes])
+    form = forms[country_idx, (form_choice >= 0.7).astype(int)]
+    suffixed = _join(base, " ", form)
+    # Russian companies: mostly written in Cyrillic with ООО in front, else in Latin with OOO
+    russian = country == "RU"
+    in_cyrillic = russian & (form_choice < 0.8)
+    name = np.where(
+        russian, np.where(in_cyrillic, _join("ООО ", name_of(cyrillic)), _join("OOO ", base)), suffixed
+    )
+    postcode = rng.integers(10000, 99999, size=n)
+    postcode_text = np.where(
+        country == "SE",
+        _join(np.char.mod("%03d", postcode // 100), " ", np.char.mod("%02d", postcode % 100)),
+        np.char.mod("%d", postcode),
+    )
+    street = capital[rng.integers(0, len(words), size=n)]
+    street_word = np.array([COUNTRIES[c][1] for c in codes])[country_idx]
+    house = np.char.mod("%d", rng.integers(1, 200, size=n))
+    address = np.where(
+        np.isin(country, ["FR", "GB"]),
+        _join(house, " ", street, " ", street_word),
+        _join(street, street_word, " ", house),
+    )
     # distinct numbers with well-spread digits: i -> i * prime mod 10^k is one-to-one
-    serial = rng.permutation(n_orig).astype(np.int64)
+    serial = rng.permutation(n).astype(np.int64)
     tax_num = serial * 982_451_653 % 900_000_000 + 100_000_000
     reg_num = serial * 15_485_863 % 9_000_000 + 1_000_000
     nsn = serial * 694_847_539 % 800_000_000 + 200_000_000
-    form_choice = rng.random(n_orig)
-    has_email = rng.random(n_orig) < 0.8
-
-    records: dict[str, list[object]] = {
-        k: []
-        for k in (
-            "id",
-            "name",
-            "country",
-            "city",
-            "postcode",
-            "address",
-            "tax_id",
-            "registration_id",
-            "email",
-            "phone",
-        )
+    tld = np.array([c.lower().replace("gb", "co.uk") for c in codes])[country_idx]
+    calling = np.array([COUNTRIES[c][2] for c in codes])[country_idx]
+    return {
+        "id": np.char.mod("C%07d", np.arange(n)),
+        "name": name,
+        "country": country,
+        "city": cities[country_idx, rng.integers(0, 60, size=n)],
+        "postcode": postcode_text,
+        "address": address,
+        "tax_id": _join(country, np.char.mod("%d", tax_num)),
+        "registration_id": _join(
+            np.char.mod("%d", reg_num // 1000), "-", np.char.mod("%03d", reg_num % 1000)
+        ),
+        "email": _join("info@", words[w[:, 0]], words[w[:, 1]], ".", tld),
+        "phone": _join(
+            "+",
+            calling,
+            " ",
+            np.char.mod("%02d", nsn // 10_000_000),
+            " ",
+            np.char.mod("%03d", nsn // 10_000 % 1000),
+            " ",
+            np.char.mod("%04d", nsn % 10_000),
+        ),
+        "_base": base,
+        "_has_email": rng.random(n) < 0.8,
     }
-    entity: list[str] = []
-    for i in range(n_orig):
-        c = str(country[i])
-        forms, street_word, code, _prefix = COUNTRIES[c]
-        form = forms[0] if form_choice[i] < 0.7 else forms[2]
-        name_base = str(base[i])
-        if c == "RU":  # mostly written in Cyrillic with ООО in front, else in Latin with OOO
-            cyrillic = form_choice[i] < 0.8
-            form = "^ООО" if cyrillic else "^OOO"
-            name_base = name_base.lower().translate(_LATIN_TO_CYRILLIC).title() if cyrillic else name_base
-        pc = str(postcode_num[i])
-        records["id"].append(f"C{i:07d}")
-        records["name"].append(_with_form(name_base, form))
-        records["country"].append(c)
-        records["city"].append(str(city[i]))
-        records["postcode"].append(f"{pc[:3]} {pc[3:]}" if c == "SE" else pc)
-        records["address"].append(
-            f"{house[i]} {street[i]} {street_word}"
-            if c in ("FR", "GB")
-            else f"{street[i]}{street_word} {house[i]}"
-        )
-        records["tax_id"].append(f"{c}{tax_num[i]}")
-        records["registration_id"].append(f"{reg_num[i] // 1000}-{reg_num[i] % 1000:03d}")
-        domain = "".join(str(base[i]).lower().split()[:2]) + "." + c.lower().replace("gb", "co.uk")
-        records["email"].append(f"info@{domain}" if has_email[i] else None)
-        s = str(nsn[i])
-        records["phone"].append(f"+{code} {s[:2]} {s[2:5]} {s[5:]}")
-        entity.append(f"C{i:07d}")
-
-    originals = rng.choice(n_orig, size=n_dup, replace=n_dup > n_orig)
-    for j, i in enumerate(originals):
-        row = {k: v[i] for k, v in records.items()}
-        row["id"] = f"C{n_orig + j:07d}"
-        _vary(row, str(country[i]), str(base[i]), rng)
-        for k, v in row.items():
-            records[k].append(v)
-        entity.append(f"C{int(i):07d}")
-
-    order = rng.permutation(n)
-    table = pa.table({k: pa.array(v, pa.string()) for k, v in records.items()}).take(pa.array(order))
-    truth = pa.table({"id": pa.array(records["id"]), "entity_id": pa.array(entity)}).take(pa.array(order))
-    return table, truth
 
 
 def _vary(row: dict[str, object], country: str, base: str, rng: np.random.Generator) -> None:
