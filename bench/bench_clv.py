@@ -183,7 +183,7 @@ def max_difference(ours: dict[str, float], theirs: dict[str, float]) -> float:
     return max(abs(ours[k] - theirs[k]) for k in ours)
 
 
-def markdown(rows: list[dict[str, Any]]) -> str:
+def markdown(rows: list[dict[str, Any]], load: tuple[float, float]) -> str:
     lines = [
         MARK_START,
         "## Customer value: RFM summary + BG/NBD + Gamma-Gamma against lifetimes 0.11.3 (`bench/bench_clv.py`)",
@@ -195,7 +195,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         "size of the process. clientbase: DuckDB via Ibis for the summary, identical rows grouped in the "
         "engine, numpy/scipy fit with analytic gradients. lifetimes: `summary_data_from_transaction_data"
         "(freq='D', freq_multiplier=7)`, `BetaGeoFitter`, `GammaGammaFitter`, in its own venv "
-        "(numpy 1.24, pandas 1.5, scipy 1.11).",
+        "(numpy 1.24, pandas 1.5, scipy 1.11). The machine is shared: 1-minute load average "
+        f"{load[0]:.1f} at the start of the run, {load[1]:.1f} at the end.",
         "",
         "| customers | transactions | clientbase s (summary) | lifetimes s (summary) | speed-up | "
         "clientbase peak MB | lifetimes peak MB | max abs param diff BG/NBD | max abs param diff Gamma-Gamma |",
@@ -260,6 +261,7 @@ def main() -> None:
     if not LIFETIMES_PYTHON.exists():
         sys.exit(f"lifetimes venv not found at {LIFETIMES_PYTHON}; see this script's docstring")
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
     rows = []
     for size in args.sizes:
         path = DATA_DIR / f"transactions_{size}.parquet"
@@ -281,7 +283,7 @@ def main() -> None:
             flush=True,
         )
         rows.append(row)
-    text = markdown(rows)
+    text = markdown(rows, (load_at_start, os.getloadavg()[0]))
     print(text)
     if args.write_docs:
         write_docs(text)
