@@ -67,3 +67,15 @@ def test_analytic_gradient_matches_differences(cdnow) -> None:
     _, gradient = gamma_gamma_log_likelihood(theta, data, True)
     numeric = numeric_gradient(lambda v: gamma_gamma_log_likelihood(v, data, False)[0], theta)
     assert gradient == pytest.approx(numeric, rel=1e-5)
+
+
+def test_extremes_without_warnings(fitted: GammaGammaModel) -> None:
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        spend = fitted.conditional_expected_average_spend([1000, 1, 0], [1e-6, 1e9, 0])
+    # a thousand purchases: the customer's own mean dominates; one huge purchase is shrunk towards the mean
+    assert spend[0] == pytest.approx(1e-6, abs=0.2)
+    assert 0 < spend[1] < 1e9
+    assert spend[2] == pytest.approx(fitted.mean_spend())
