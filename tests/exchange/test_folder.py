@@ -188,6 +188,6 @@ def test_data_format_doc_is_rendered_from_the_schema() -> None:
 
     doc = Path(__file__).parents[2] / "docs" / "data-format.md"
     assert doc.read_text(encoding="utf-8") == render_data_format(), (
-        "docs/data-format.md is stale: run  python -c \"from clientbase.exchange.docs import render_data_format; "
+        'docs/data-format.md is stale: run  python -c "from clientbase.exchange.docs import render_data_format; '
         "open('docs/data-format.md','w').write(render_data_format())\""
     )

@@ -30,7 +30,13 @@ Rules for every file:
   rule broken; when there is any error nothing at all is written.
 """
 
-TYPE_NAMES = {"VARCHAR": "text", "INTEGER": "integer", "BOOLEAN": "true/false", "DATE": "date", "TIMESTAMP": "timestamp"}
+TYPE_NAMES = {
+    "VARCHAR": "text",
+    "INTEGER": "integer",
+    "BOOLEAN": "true/false",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+}
 
 
 def render_data_format() -> str:
@@ -38,7 +44,9 @@ def render_data_format() -> str:
     parts = [INTRO]
     for table in schema.EXCHANGE_TABLES:
         keys = schema.key_columns(table)
-        parts.append(f"\n## `{table.name}.csv`\n\n{table.comment} Key: {', '.join(f'`{k}`' for k in keys)}.\n")
+        parts.append(
+            f"\n## `{table.name}.csv`\n\n{table.comment} Key: {', '.join(f'`{k}`' for k in keys)}.\n"
+        )
         parts.append("| column | type | unit | required | rule | example |\n|---|---|---|---|---|---|")
         for column in table.columns:
             f: schema.Field = column.info["field"]
@@ -48,7 +56,9 @@ def render_data_format() -> str:
                 type_name = f"text (≤ {column.type.length})"
             rules = [f.doc]
             if f.enum:
-                rules.append(("one or more of " if f.multi else "one of ") + ", ".join(f"`{v}`" for v in f.enum))
+                rules.append(
+                    ("one or more of " if f.multi else "one of ") + ", ".join(f"`{v}`" for v in f.enum)
+                )
             if f.minimum is not None:
                 rules.append(f"≥ {f.minimum:g}")
             if f.references:

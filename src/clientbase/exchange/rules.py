@@ -135,7 +135,11 @@ ROW_RULES: dict[str, list[Check]] = {
             "key = 'financing_rate_annual' AND NOT coalesce(TRY_CAST(value AS DECIMAL(9,6)) BETWEEN 0 AND 1, false)",
             "financing_rate_annual is a yearly rate between 0 and 1, e.g. 0.08 for 8 %",
         ),
-        Check("value", "key = 'currency' AND NOT regexp_matches(value, '^[A-Z]{3}$')", "currency is an ISO 4217 code like EUR"),
+        Check(
+            "value",
+            "key = 'currency' AND NOT regexp_matches(value, '^[A-Z]{3}$')",
+            "currency is an ISO 4217 code like EUR",
+        ),
     ],
     "order_lines": [
         Check(
