@@ -8,7 +8,8 @@ import pyarrow as pa
 import pytest
 
 from clientbase.dedupe import LinkOptions, cluster_scores, explain_levels, find_duplicates
-from clientbase.dedupe.link import DedupeResult, bounded_model
+from clientbase.dedupe.link import DedupeResult
+from clientbase.dedupe.model import bounded_model
 from clientbase.dedupe.synthetic import planted_companies
 from clientbase.errors import ConfigurationError
 

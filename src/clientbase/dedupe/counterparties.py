@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clientbase.dedupe.link import DedupeResult, LinkOptions, explain_levels, find_duplicates
+from clientbase.dedupe.explain import explain_levels
+from clientbase.dedupe.link import DedupeResult, LinkOptions, find_duplicates
 
 if TYPE_CHECKING:
     from clientbase.store import Store

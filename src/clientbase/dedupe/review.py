@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
-from clientbase.dedupe.link import LinkOptions, explain_levels
+from clientbase.dedupe.explain import explain_levels
+from clientbase.dedupe.link import LinkOptions
 from clientbase.errors import ConfigurationError, PermissionDeniedError
 from clientbase.registry import access, history
 from clientbase.store import Store
