@@ -143,15 +143,14 @@ def rfm_summary(
         if metrics
         else rows.select(customer_col, "_day").distinct()
     )
-    days = days.mutate(_first=days._day.min().over(group_by=days[customer_col]))
-
     aggregates: dict[str, Any] = {
         "_n_days": days.count(),
         "_first_day": days._day.min(),
         "_last_day": days._day.max(),
     }
     if amount_col is not None:
-        aggregates["_repeat_amount"] = days._amount.sum(where=days._day > days._first)
+        # repeat value = all days - the first day (arg-min by day: one aggregation, no window; days are unique)
+        aggregates["_repeat_amount"] = days._amount.sum() - days._amount.argmin(days._day)
     per_customer = days.group_by(customer_col).aggregate(**aggregates)
 
     frequency = (per_customer._n_days - 1).cast("int64")
