@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from clientbase.cli.common import DEFAULT_DB, DbOption, JsonOption, console, open_store, print_json
+from clientbase.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    JsonOption,
+    cli_errors,
+    console,
+    open_store,
+    print_json,
+)
 from clientbase.cli.main import app
 
 
@@ -37,16 +45,12 @@ def quality(
     from clientbase.quality import audit, save_snapshot, trend
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    with open_store(db) as store:
+    with cli_errors():
         try:
             day = dt.date.fromisoformat(as_of) if as_of else None
         except ValueError:
-            from clientbase.cli.common import cli_errors
-
-            with cli_errors():
-                raise ConfigurationError(
-                    f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD."
-                ) from None
+            raise ConfigurationError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
+    with open_store(db) as store:
         report = audit(store, as_of=day, duplicates=not no_duplicates)
         if snapshot:
             save_snapshot(store, report)

@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.dedupe.review import record_decision
 from clientbase.errors import ConfigurationError, ConflictError, NotFoundError
 from clientbase.registry import access, history
 from clientbase.registry.batch import decode_row, encode_row
@@ -242,8 +243,6 @@ def merge_counterparties(
                 merged_version=merged_version,
             )
         )
-        from clientbase.dedupe.review import record_decision
-
         record_decision(
             conn, survivor_id, merged_id, "confirmed", decided_by=actor_id, at=at, note=f"merged: {merge_id}"
         )

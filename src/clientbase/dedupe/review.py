@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.dedupe.explain import explain_levels
 from clientbase.dedupe.link import LinkOptions
-from clientbase.errors import ConfigurationError, PermissionDeniedError
+from clientbase.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from clientbase.registry import access, history
 from clientbase.store import Store
 
@@ -85,8 +85,6 @@ def decide(
         for record_id in ordered(a, b):
             row = conn.execute(sa.select(cp).where(cp.c.counterparty_id == record_id)).mappings().first()
             if row is None:
-                from clientbase.errors import NotFoundError
-
                 raise NotFoundError(f"No counterparty {record_id!r}.")
             access.ensure_can_read(actor, dict(row), f"counterparty {record_id}")
         record_decision(conn, a, b, decision, decided_by=actor_id, at=at, probability=probability, note=note)
