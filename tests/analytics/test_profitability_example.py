@@ -44,7 +44,7 @@ def test_beta_unpaid_and_overdue(analysis: Analysis) -> None:
     # 136.50 unpaid for 72 days (2024-11-20 to 2025-01-31): 9828 x 0.0002 = 1.9656
     assert b.credit_cost == D("1.97")
     assert b.overdue_amount == D("136.50")
-    assert b.max_days_overdue == 42  # due 2024-12-20
+    assert b.late_amount_days == D("5733.00")  # 136.50 x 42 days past 2024-12-20
     assert b.net_contribution == D("45.75") - D("40") - D("1.97") == D("3.78")
 
 

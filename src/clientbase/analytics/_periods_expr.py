@@ -30,5 +30,12 @@ def product(left: ir.NumericValue, right: ir.NumericValue, scale: int) -> Any:
 
 
 def money_sum(value: ir.NumericValue, where: ir.BooleanValue, scale: int) -> Any:
-    """The exact sum of ``value`` where ``where`` holds, 0 when nothing matches."""
-    return value.sum(where=where).coalesce(ibis.literal(0).cast(dt.Decimal(38, scale)))
+    """The exact sum of ``value`` where ``where`` holds, as DECIMAL(38, scale); 0 when nothing matches.
+
+    The cast comes after the sum: casting every row first costs DuckDB twice the scan.
+    """
+    return (
+        value.sum(where=where)
+        .cast(dt.Decimal(38, scale))
+        .coalesce(ibis.literal(0).cast(dt.Decimal(38, scale)))
+    )

@@ -10,7 +10,7 @@ in docs/methodology.md). With ``L`` = sales at list price, ``N`` = net revenue, 
 * cost_to_serve   = -(CTS1 - CTS0)
 * credit_cost     = -(CC1 - CC0)
 
-volume and price_discount are rounded to the cent and mix_cogs is the remainder of the gross-margin change,
+volume and price_discount are rounded to the cent (half away from zero, integer arithmetic) and mix_cogs is the remainder of the gross-margin change,
 so the parts add up to the change to the cent. A customer active only in the later period is all
 ``new_customers`` (its whole contribution); one active only in the earlier period is all ``lost_customers``
 (minus its contribution). Without list sales in the earlier period (L0 = 0) the whole gross-margin change is
@@ -19,14 +19,16 @@ volume.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clientbase.analytics.money import ZERO, cents, exact_div
+import numpy as np
+import pandas as pd
+
+from clientbase.analytics.money import div_round, from_cents, mul
 from clientbase.analytics.period import Period
-from clientbase.analytics.pnl import CustomerPnL
+from clientbase.analytics.pnl import PnL
 
 COMPONENTS = (
     "new_customers",
@@ -62,55 +64,44 @@ class CustomerBridge:
         }
 
 
-def customer_bridge(cid: str, before: CustomerPnL | None, after: CustomerPnL | None) -> CustomerBridge:
-    """The bridge of one customer (``None`` = not active in that period).
-
-    Example:
-        >>> b0 = CustomerPnL("C1", gross_sales_list=Decimal("100.00"), net_revenue=Decimal("90.00"),
-        ...                  cogs=Decimal("60.00"))
-        >>> b1 = CustomerPnL("C1", gross_sales_list=Decimal("120.00"), net_revenue=Decimal("102.00"),
-        ...                  cogs=Decimal("72.00"))
-        >>> b = customer_bridge("C1", b0, b1)
-        >>> b.components["volume"], b.components["price_discount"], b.components["mix_cogs"], b.change
-        (Decimal('6.00'), Decimal('-6.00'), Decimal('0.00'), Decimal('0.00'))
-    """
-    parts = dict.fromkeys(COMPONENTS, ZERO)
-    if before is None and after is None:
-        raise ValueError(f"customer {cid} is active in neither period")
-    if before is None:
-        assert after is not None
-        parts["new_customers"] = after.net_contribution
-        return CustomerBridge(cid, "new", ZERO, after.net_contribution, parts)
-    if after is None:
-        parts["lost_customers"] = -before.net_contribution
-        return CustomerBridge(cid, "lost", before.net_contribution, ZERO, parts)
-    l0, l1 = before.gross_sales_list, after.gross_sales_list
-    gm_change = after.gross_margin - before.gross_margin
-    if l0 == 0:
-        parts["volume"] = gm_change
-    else:
-        parts["volume"] = cents(exact_div((l1 - l0) * before.gross_margin, l0))
-        parts["price_discount"] = cents(after.net_revenue - exact_div(before.net_revenue * l1, l0))
-        parts["mix_cogs"] = gm_change - parts["volume"] - parts["price_discount"]
-    parts["cost_to_serve"] = -(after.cost_to_serve - before.cost_to_serve)
-    parts["credit_cost"] = -(after.credit_cost - before.credit_cost)
-    return CustomerBridge(cid, "continuing", before.net_contribution, after.net_contribution, parts)
-
-
 @dataclass(frozen=True)
 class Bridge:
-    """The bridge of every customer and its totals; ``sum(components) == total_change`` exactly."""
+    """The bridge of every customer (``parts``: one row per customer, cents) and its totals;
+    ``sum(components) == total_change`` exactly."""
 
     from_period: Period
     to_period: Period
-    customers: list[CustomerBridge]
-    before_total: Decimal
-    after_total: Decimal
-    components: dict[str, Decimal]
+    parts: pd.DataFrame
+
+    @property
+    def before_total(self) -> Decimal:
+        return from_cents(int(self.parts["before"].sum()))
+
+    @property
+    def after_total(self) -> Decimal:
+        return from_cents(int(self.parts["after"].sum()))
 
     @property
     def total_change(self) -> Decimal:
         return self.after_total - self.before_total
+
+    @property
+    def components(self) -> dict[str, Decimal]:
+        return {name: from_cents(int(self.parts[name].sum())) for name in COMPONENTS}
+
+    @property
+    def customers(self) -> list[CustomerBridge]:
+        """Every customer's bridge, by counterparty_id."""
+        return [
+            CustomerBridge(
+                counterparty_id=str(cid),
+                status=str(row["status"]),
+                before=from_cents(row["before"]),
+                after=from_cents(row["after"]),
+                components={name: from_cents(row[name]) for name in COMPONENTS},
+            )
+            for cid, row in self.parts.iterrows()
+        ]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -119,38 +110,60 @@ class Bridge:
             "before": self.before_total,
             "after": self.after_total,
             "total_change": self.total_change,
-            "components": dict(self.components),
+            "components": self.components,
         }
 
 
-def bridge(
-    before: Mapping[str, CustomerPnL],
-    after: Mapping[str, CustomerPnL],
-    *,
-    from_period: Period,
-    to_period: Period,
-) -> Bridge:
+def bridge(before: PnL, after: PnL, *, from_period: Period, to_period: Period) -> Bridge:
     """The bridge from the P&L ``before`` (earlier period) to ``after`` (later period), customer by customer.
 
     Example:
         >>> import datetime as dt
-        >>> p0 = Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31))
-        >>> p1 = Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
-        >>> b = bridge({"A": CustomerPnL("A", net_revenue=Decimal("5.00"))},
-        ...            {"B": CustomerPnL("B", net_revenue=Decimal("7.00"))}, from_period=p0, to_period=p1)
-        >>> b.total_change, b.components["new_customers"], b.components["lost_customers"]
-        (Decimal('2.00'), Decimal('7.00'), Decimal('-5.00'))
+        >>> from clientbase.analytics.pnl import COLUMNS
+        >>> def pnl(cid, list_, net, cogs):
+        ...     f = pd.DataFrame({c: [0] for c in COLUMNS}, index=[cid])
+        ...     f["gross_sales_list"], f["net_revenue"], f["cogs"] = list_, net, cogs
+        ...     f["gross_margin"] = f["net_contribution"] = net - cogs
+        ...     return PnL(f, pd.DataFrame(index=[cid]))
+        >>> b = bridge(pnl("C1", 10000, 9000, 6000), pnl("C1", 12000, 10200, 7200),
+        ...            from_period=Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        ...            to_period=Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
+        >>> c = b.components
+        >>> c["volume"], c["price_discount"], c["mix_cogs"], b.total_change
+        (Decimal('6.00'), Decimal('-6.00'), Decimal('0.00'), Decimal('0.00'))
     """
-    rows = [customer_bridge(cid, before.get(cid), after.get(cid)) for cid in sorted(set(before) | set(after))]
-    components = dict.fromkeys(COMPONENTS, ZERO)
-    for r in rows:
-        for name, amount in r.components.items():
-            components[name] += amount
-    return Bridge(
-        from_period=from_period,
-        to_period=to_period,
-        customers=rows,
-        before_total=sum((c.net_contribution for c in before.values()), ZERO),
-        after_total=sum((c.net_contribution for c in after.values()), ZERO),
-        components=components,
+    ids = before.frame.index.union(after.frame.index)
+    b = before.frame.reindex(ids, fill_value=0)
+    a = after.frame.reindex(ids, fill_value=0)
+    in0 = ids.isin(before.frame.index)
+    in1 = ids.isin(after.frame.index)
+    both, new, lost = in0 & in1, in1 & ~in0, in0 & ~in1
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
+        return frame[name].to_numpy()
+
+    l0, l1 = col(b, "gross_sales_list"), col(a, "gross_sales_list")
+    n0, n1 = col(b, "net_revenue"), col(a, "net_revenue")
+    gm0, gm1 = col(b, "gross_margin"), col(a, "gross_margin")
+    nc0, nc1 = col(b, "net_contribution"), col(a, "net_contribution")
+    with_list = both & (l0 != 0)
+    gm_change = gm1 - gm0
+    volume = np.where(with_list, div_round(mul(l1 - l0, gm0), l0), np.where(both, gm_change, 0))
+    price = np.where(with_list, n1 - div_round(mul(n0, l1), l0), 0)
+    zero = np.zeros(len(ids), dtype=np.int64)
+    parts = pd.DataFrame(
+        {
+            "status": np.where(new, "new", np.where(lost, "lost", "continuing")),
+            "before": nc0,
+            "after": nc1,
+            "new_customers": np.where(new, nc1, zero),
+            "lost_customers": np.where(lost, -nc0, zero),
+            "volume": volume,
+            "price_discount": price,
+            "mix_cogs": np.where(with_list, gm_change - volume - price, zero),
+            "cost_to_serve": np.where(both, -(col(a, "cost_to_serve") - col(b, "cost_to_serve")), zero),
+            "credit_cost": np.where(both, -(col(a, "credit_cost") - col(b, "credit_cost")), zero),
+        },
+        index=ids,
     )
+    return Bridge(from_period=from_period, to_period=to_period, parts=parts)

@@ -16,7 +16,7 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
-from clientbase.analytics._periods_expr import in_any, in_period, money_sum, product
+from clientbase.analytics._periods_expr import in_any, in_period, money_sum
 from clientbase.analytics.money import cents, exact_div, ratio
 from clientbase.analytics.period import Period
 from clientbase.errors import Problem, ValidationError
@@ -28,7 +28,8 @@ OPEN_END = dt.date(9999, 12, 31)
 
 
 def priced_activities(activities: ir.Table, cost_drivers: ir.Table) -> ir.Table:
-    """Every activity with the driver valid on its date: ``valid_from``, ``unit``, ``rate`` and exact ``cost``.
+    """Every activity with the driver valid on its date: ``valid_from``, ``unit``, ``rate`` and ``cost``
+    (quantity x rate, exact; its sum is cast to DECIMAL(38, 9) by :func:`cost_to_serve_facts`).
 
     An activity no driver prices keeps ``valid_from`` null (see :func:`check_priced`).
     """
@@ -56,7 +57,7 @@ def priced_activities(activities: ir.Table, cost_drivers: ir.Table) -> ir.Table:
         "valid_from",
         "unit",
         "rate",
-        cost=product(joined.quantity, joined.rate, COST_SCALE),
+        cost=joined.quantity * joined.rate,
     )
 
 

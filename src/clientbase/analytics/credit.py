@@ -1,10 +1,16 @@
 """The cost of the credit given: invoice amount x days until paid x the annual financing rate / 365.
 
 For every invoice issued in a period, each payment made on or before ``as_of`` counts ``amount x (paid_date -
-issue_date)`` days; what is still unpaid at ``as_of`` counts ``remainder x (as_of - issue_date)``. The engine
-sums these exact "amount-days" per customer; :func:`credit_cost` applies the rate and rounds to the cent.
-Overdue money is reported beside it: the unpaid remainder past its due date at ``as_of``, the days of the
-oldest overdue invoice, and the amount-days paid (or still unpaid) beyond the due date.
+issue_date)`` days; what is still unpaid at ``as_of`` counts ``remainder x (as_of - issue_date)``. That sum is
+linear, so the engine needs no GROUP BY per invoice:
+
+    amount-days = sum over invoices of amount x (as_of - issue_date)
+                - sum over their payments made by as_of of paid x (as_of - paid_date)
+
+Overdue money is reported beside it, over invoices (not credit notes) whose due date is before ``as_of``:
+the overdue balance = their amount - what was paid on them by ``as_of``, and the late amount-days = their
+amount x (as_of - due) - sum of paid x (as_of - max(paid_date, due_date)), i.e. every amount x the days it
+stayed unpaid beyond its due date. :func:`credit_cost` applies the rate and rounds to the cent.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import ibis
-import ibis.expr.datatypes as dtype
 import ibis.expr.types as ir
 
-from clientbase.analytics._periods_expr import in_period, money_sum, product
+from clientbase.analytics._periods_expr import in_period, money_sum
 from clientbase.analytics.money import cents, exact_div
 from clientbase.analytics.period import Period
 from clientbase.errors import ConfigurationError
 
 AMOUNT_SCALE = 2
+#: the per-customer columns :func:`credit_facts` returns for every period label
+CREDIT_COLUMNS = ("invoiced", "invoices", "amount_days", "overdue_amount", "late_amount_days")
 
 
 def _days(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
@@ -35,56 +42,58 @@ def credit_facts(
     periods: Mapping[str, tuple[Period, dt.date]],
 ) -> ir.Table:
     """Per customer, for every label ``p`` of ``periods`` (a period and its as-of date), over the invoices
-    issued in that period: ``p_invoiced``, ``p_invoices``, ``p_amount_days`` (exact), ``p_overdue_amount``,
-    ``p_late_amount_days`` and ``p_max_days_overdue``."""
+    issued in that period: ``p_invoiced``, ``p_invoices``, ``p_amount_days``, ``p_overdue_amount`` and
+    ``p_late_amount_days`` (exact decimals)."""
     start = min(p.start for p, _ in periods.values())
     end = max(p.end for p, _ in periods.values())
     inv = invoices.filter(
         (invoices.issue_date >= ibis.literal(start)) & (invoices.issue_date <= ibis.literal(end))
     ).select("invoice_id", "counterparty_id", "issue_date", "due_date", "amount")
-    dates = inv.select(inv.invoice_id.name("p_invoice_id"), p_issue=inv.issue_date, p_due=inv.due_date)
-    pay = payments.join(dates, payments.invoice_id == dates.p_invoice_id)
-    zero_days = ibis.literal(0).cast("int64")
-    days = _days(pay.paid_date, pay.p_issue)
-    late = ibis.greatest(_days(pay.paid_date, pay.p_due), zero_days)
-    per_payment: dict[str, ir.Value] = {}
-    for label, (_, as_of) in periods.items():
-        paid = pay.paid_date <= ibis.literal(as_of)
-        per_payment[f"{label}_paid"] = money_sum(pay.amount.cast(dtype.Decimal(38, 2)), paid, 2)
-        per_payment[f"{label}_paid_days"] = money_sum(product(pay.amount, days, 2), paid, 2)
-        per_payment[f"{label}_paid_late_days"] = money_sum(product(pay.amount, late, 2), paid, 2)
-    by_invoice = pay.group_by(pay.invoice_id.name("pay_invoice_id")).aggregate(**per_payment)
-    j = inv.left_join(by_invoice, inv.invoice_id == by_invoice.pay_invoice_id)
-    zero = ibis.literal(0).cast(dtype.Decimal(38, 2))
-    per_invoice: dict[str, ir.Value] = {}
-    for label, (_, as_of) in periods.items():
+    by_invoice: dict[str, ir.Value] = {}
+    for label, (period, as_of) in periods.items():
+        inside = in_period(inv.issue_date, period)
         as_of_lit = ibis.literal(as_of)
-        unpaid = (j.amount - j[f"{label}_paid"].coalesce(zero)).cast(dtype.Decimal(38, 2))
-        open_days = _days(as_of_lit, j.issue_date)
-        days_past_due = _days(as_of_lit, j.due_date)
-        owing = unpaid > zero
-        past_due = owing & (days_past_due > 0)
-        per_invoice[f"{label}_unpaid"] = unpaid
-        per_invoice[f"{label}_amount_days"] = (
-            j[f"{label}_paid_days"].coalesce(zero) + product(unpaid, open_days, 2)
-        ).cast(dtype.Decimal(38, 2))
-        per_invoice[f"{label}_late_amount_days"] = (
-            j[f"{label}_paid_late_days"].coalesce(zero)
-            + ibis.ifelse(past_due, product(unpaid, days_past_due, 2), zero)
-        ).cast(dtype.Decimal(38, 2))
-        per_invoice[f"{label}_overdue"] = ibis.ifelse(past_due, unpaid, zero)
-        per_invoice[f"{label}_days_overdue"] = ibis.ifelse(past_due, days_past_due, zero_days)
-    t = j.select("counterparty_id", "issue_date", "amount", **per_invoice)
-    aggs: dict[str, ir.Value] = {}
-    for label, (period, _) in periods.items():
-        inside = in_period(t.issue_date, period)
-        aggs[f"{label}_invoiced"] = money_sum(t.amount.cast(dtype.Decimal(38, 2)), inside, 2)
-        aggs[f"{label}_invoices"] = t.count(where=inside)
-        aggs[f"{label}_amount_days"] = money_sum(t[f"{label}_amount_days"], inside, 2)
-        aggs[f"{label}_overdue_amount"] = money_sum(t[f"{label}_overdue"], inside, 2)
-        aggs[f"{label}_late_amount_days"] = money_sum(t[f"{label}_late_amount_days"], inside, 2)
-        aggs[f"{label}_max_days_overdue"] = t[f"{label}_days_overdue"].max(where=inside).coalesce(zero_days)
-    return t.group_by("counterparty_id").aggregate(**aggs)
+        overdue = inside & (inv.due_date < as_of_lit) & (inv.amount > 0)
+        by_invoice[f"{label}_invoiced"] = money_sum(inv.amount, inside, 2)
+        by_invoice[f"{label}_invoices"] = inv.count(where=inside)
+        by_invoice[f"{label}_open_days"] = money_sum(inv.amount * _days(as_of_lit, inv.issue_date), inside, 2)
+        by_invoice[f"{label}_due"] = money_sum(inv.amount, overdue, 2)
+        by_invoice[f"{label}_due_days"] = money_sum(inv.amount * _days(as_of_lit, inv.due_date), overdue, 2)
+    invoiced = inv.group_by("counterparty_id").aggregate(**by_invoice)
+
+    dates = inv.select(
+        p_invoice_id=inv.invoice_id,
+        p_customer=inv.counterparty_id,
+        p_issue=inv.issue_date,
+        p_due=inv.due_date,
+        p_amount=inv.amount,
+    )
+    pay = payments.join(dates, payments.invoice_id == dates.p_invoice_id)
+    by_payment: dict[str, ir.Value] = {}
+    for label, (period, as_of) in periods.items():
+        as_of_lit = ibis.literal(as_of)
+        paid = in_period(pay.p_issue, period) & (pay.paid_date <= as_of_lit)
+        on_overdue = paid & (pay.p_due < as_of_lit) & (pay.p_amount > 0)
+        late_from = ibis.greatest(pay.paid_date, pay.p_due)
+        by_payment[f"{label}_paid_early_days"] = money_sum(
+            pay.amount * _days(as_of_lit, pay.paid_date), paid, 2
+        )
+        by_payment[f"{label}_paid_due"] = money_sum(pay.amount, on_overdue, 2)
+        by_payment[f"{label}_paid_due_days"] = money_sum(
+            pay.amount * _days(as_of_lit, late_from), on_overdue, 2
+        )
+    paid_by = pay.group_by(pay.p_customer.name("pay_customer")).aggregate(**by_payment)
+
+    j = invoiced.left_join(paid_by, invoiced.counterparty_id == paid_by.pay_customer)
+    zero = ibis.literal(0).cast("decimal(38, 2)")
+    out: dict[str, ir.Value] = {}
+    for label in periods:
+        out[f"{label}_invoiced"] = j[f"{label}_invoiced"]
+        out[f"{label}_invoices"] = j[f"{label}_invoices"]
+        out[f"{label}_amount_days"] = j[f"{label}_open_days"] - j[f"{label}_paid_early_days"].coalesce(zero)
+        out[f"{label}_overdue_amount"] = j[f"{label}_due"] - j[f"{label}_paid_due"].coalesce(zero)
+        out[f"{label}_late_amount_days"] = j[f"{label}_due_days"] - j[f"{label}_paid_due_days"].coalesce(zero)
+    return j.select("counterparty_id", **out)
 
 
 def financing_rate(value: object) -> Decimal:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+
+import pandas as pd
 
 from clientbase.analytics.bridge import Bridge
 from clientbase.analytics.money import ZERO, percent
@@ -27,21 +27,21 @@ def _signed_pct(value: Decimal | None) -> str:
     return f"{value:+.1f} %".replace("-", "−")
 
 
-def _mostly(bridge: Bridge, part: str, sign: int, attributes: Mapping[str, Mapping[str, Any]]) -> str:
-    """' — mostly <size band>' when one size band holds at least half of the part's amount."""
-    by_band: dict[str, Decimal] = {}
-    total = ZERO
-    for c in bridge.customers:
-        amount = c.components[part] * sign
-        if amount > 0:
-            band = attributes.get(c.counterparty_id, {}).get("size_band")
-            total += amount
-            if band:
-                by_band[str(band)] = by_band.get(str(band), ZERO) + amount
-    if not by_band or total == 0:
+def _mostly(bridge: Bridge, part: str, sign: int, attributes: pd.DataFrame | None) -> str:
+    """' (mostly <size band> accounts)' when one size band holds at least half of the part's amount."""
+    amounts = bridge.parts[part] * sign
+    amounts = amounts[amounts > 0]
+    total = amounts.sum()
+    if total == 0:
         return ""
-    band, amount = max(by_band.items(), key=lambda kv: kv[1])
-    return f" (mostly {band} accounts)" if amount * 2 >= total else ""
+    if attributes is None or "size_band" not in attributes.columns:
+        return ""
+    bands = attributes["size_band"].reindex(amounts.index)
+    by_band = amounts.groupby(bands).sum()
+    if by_band.empty:
+        return ""
+    band = by_band.idxmax()
+    return f" (mostly {band} accounts)" if by_band[band] * 2 >= total else ""
 
 
 def headline(
@@ -49,7 +49,7 @@ def headline(
     *,
     sales_before: Decimal,
     sales_after: Decimal,
-    attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    attributes: pd.DataFrame | None = None,
 ) -> str:
     """One sentence: sales and net contribution change in %, and the two parts that explain most of it.
 
@@ -57,15 +57,17 @@ def headline(
         >>> import datetime as dt
         >>> from clientbase.analytics.bridge import bridge
         >>> from clientbase.analytics.period import Period
-        >>> from clientbase.analytics.pnl import CustomerPnL
-        >>> before = {"A": CustomerPnL("A", gross_sales_list=Decimal("100.00"), net_revenue=Decimal("100.00"))}
-        >>> after = {"A": CustomerPnL("A", gross_sales_list=Decimal("120.00"), net_revenue=Decimal("90.00"))}
-        >>> b = bridge(before, after, from_period=Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        >>> from clientbase.analytics.pnl import COLUMNS, PnL
+        >>> def pnl(list_, net):
+        ...     f = pd.DataFrame({c: [0] for c in COLUMNS}, index=["A"])
+        ...     f["gross_sales_list"], f["net_revenue"], f["gross_margin"], f["net_contribution"] = list_, net, net, net
+        ...     return PnL(f, pd.DataFrame(index=["A"]))
+        >>> b = bridge(pnl(10000, 10000), pnl(12000, 9000),
+        ...            from_period=Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
         ...            to_period=Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
         >>> headline(b, sales_before=Decimal("100.00"), sales_after=Decimal("90.00"))
         'Sales −10.0 %, net contribution −10.0 %: 100 % of the fall is discounts given to 1 customer.'
     """
-    attributes = attributes or {}
     sales = _signed_pct(percent(sales_after - sales_before, sales_before))
     before = bridge.before_total
     profit = _signed_pct(percent(bridge.total_change, abs(before))) if before != 0 else "n/a"
@@ -79,7 +81,7 @@ def headline(
     ranked = sorted(moving.items(), key=lambda kv: -abs(kv[1]))[:2]
     parts = []
     for i, (name, amount) in enumerate(ranked):
-        n = sum(1 for c in bridge.customers if c.components[name] * sign > 0)
+        n = int((bridge.parts[name] * sign > 0).sum())
         share = percent(amount, gross) or ZERO
         text = PHRASES[name][0 if sign < 0 else 1].format(
             n=n, who=f"{n} customer{'s' if n != 1 else ''}"

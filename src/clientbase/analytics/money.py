@@ -1,18 +1,28 @@
-"""Exact money arithmetic on the small per-customer results: cents, ratios and percentages as Decimal.
+"""Exact money arithmetic on the small per-customer results: whole cents in int64, Decimal at the edges.
 
-Engines agree on sums of decimals but not on division (DuckDB divides decimals in double precision), so
-everything that divides runs here, on Python ``Decimal`` with 50 significant digits, after the engine has
-summed. Rounding is half away from zero, to the cent.
+Engines agree on sums of decimals but not on division (DuckDB divides decimals in double precision), so the
+engine only sums, exactly, and everything that rounds or divides runs here on integers: amounts are whole
+cents (``int64``), ratios are rounded with integer arithmetic, half away from zero. Where a product could
+overflow 64 bits the arithmetic falls back to Python integers, so results stay exact at any size.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 #: 50 significant digits: far more than any amount x days x rate needs
 EXACT = Context(prec=50, rounding=ROUND_HALF_UP)
+#: below this many cents a float64 holds every whole cent exactly, with room to round
+_FLOAT_SAFE = 2**50
+#: below this magnitude a product of two int64 arrays cannot overflow
+_INT_SAFE = 2**31
 
 
 def cents(value: Decimal | int | None) -> Decimal:
@@ -25,6 +35,56 @@ def cents(value: Decimal | int | None) -> Decimal:
     if value is None:
         return ZERO
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def from_cents(value: int | np.integer[Any]) -> Decimal:
+    """Whole cents as a Decimal amount.
+
+    Example:
+        >>> from_cents(-1234)
+        Decimal('-12.34')
+    """
+    return Decimal(int(value)).scaleb(-2)
+
+
+def to_cents(values: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    """Exact decimals (nulls as 0) rounded half away from zero to whole cents, as ``int64``.
+
+    Example:
+        >>> to_cents(pa.array([Decimal("0.005"), Decimal("-2.555"), None], pa.decimal128(38, 3))).tolist()
+        [1, -256, 0]
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rounded = pc.round(values, ndigits=2, round_mode="half_towards_infinity").fill_null(0)
+    as_float = pc.cast(rounded, pa.float64()).to_numpy(zero_copy_only=False) * 100
+    if np.abs(as_float).max() < _FLOAT_SAFE:
+        return np.rint(as_float).astype(np.int64)
+    exact = [int(d.scaleb(2)) for d in rounded.to_pylist()]  # beyond 10^13 in money: Python integers
+    return np.array(exact, dtype=object)
+
+
+def div_round(numerator: Any, denominator: Any) -> np.ndarray[Any, Any]:
+    """Integer ``numerator / denominator`` rounded half away from zero, elementwise; 0 where denominator is 0.
+
+    Example:
+        >>> div_round(np.array([5, -5, 7]), np.array([2, 2, 0])).tolist()
+        [3, -3, 0]
+    """
+    num = np.asarray(numerator)
+    den = np.broadcast_to(np.asarray(denominator), num.shape)
+    safe_den = np.where(den == 0, 1, den)
+    q = (2 * np.abs(num) + np.abs(safe_den)) // (2 * np.abs(safe_den))
+    out = np.where((num < 0) != (safe_den < 0), -q, q)
+    return np.where(den == 0, 0, out)
+
+
+def mul(left: Any, right: Any) -> np.ndarray[Any, Any]:
+    """Exact elementwise product of two integer arrays (Python integers when int64 could overflow)."""
+    a, b = np.asarray(left), np.asarray(right)
+    if a.size == 0 or (np.abs(a).max() < _INT_SAFE and np.abs(b).max() < _INT_SAFE):
+        return a.astype(np.int64) * b.astype(np.int64)
+    return a.astype(object) * b.astype(object)
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int, places: int = 4) -> Decimal | None:

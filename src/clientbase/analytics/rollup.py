@@ -6,13 +6,14 @@ Customers without the attribute form the group ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clientbase.analytics.money import ZERO, percent
-from clientbase.analytics.pnl import MONEY_LINES, CustomerPnL
+import pandas as pd
+
+from clientbase.analytics.money import from_cents, percent
+from clientbase.analytics.pnl import MONEY_LINES, PnL
 
 #: the attributes the analysis rolls up by (columns of ``counterparties``)
 ROLLUP_ATTRIBUTES = ("segment", "industry", "region", "owner_id", "acquisition_mode", "size_band")
@@ -36,36 +37,36 @@ class RollupRow:
         }
 
 
-def rollup(
-    customers: Iterable[CustomerPnL],
-    attributes: Mapping[str, Mapping[str, Any]],
-    by: str,
-) -> list[RollupRow]:
+def rollup(pnl: PnL, attributes: pd.DataFrame, by: str) -> list[RollupRow]:
     """The P&L summed by the counterparty attribute ``by``, groups by net contribution descending.
 
-    ``attributes`` maps counterparty_id to its attributes (a row of ``counterparties``).
+    ``attributes`` holds the counterparty attributes (columns of ``counterparties``) by counterparty_id.
 
     Example:
-        >>> rows = rollup([CustomerPnL("A", net_revenue=Decimal("5.00")), CustomerPnL("B", net_revenue=Decimal("2.00"))],
-        ...               {"A": {"region": "North"}, "B": {"region": "North"}}, "region")
+        >>> from clientbase.analytics.pnl import COLUMNS
+        >>> frame = pd.DataFrame({c: [0, 0] for c in COLUMNS}, index=["A", "B"])
+        >>> frame["net_revenue"] = frame["net_contribution"] = [500, 200]
+        >>> rows = rollup(PnL(frame, pd.DataFrame()), pd.DataFrame({"region": ["North", "North"]}, index=["A", "B"]), "region")
         >>> rows[0].value, rows[0].customers, rows[0].lines["net_contribution"]
         ('North', 2, Decimal('7.00'))
     """
-    groups: dict[str | None, list[CustomerPnL]] = {}
-    for c in customers:
-        value = attributes.get(c.counterparty_id, {}).get(by)
-        groups.setdefault(None if value is None else str(value), []).append(c)
-    rows = []
-    for value, members in groups.items():
-        lines = {name: sum((getattr(c, name) for c in members), ZERO) for name in MONEY_LINES}
-        rows.append(
-            RollupRow(
-                attribute=by,
-                value=value,
-                customers=len(members),
-                lines=lines,
-                loss_makers=sum(1 for c in members if c.net_contribution < 0),
-            )
+    keys = attributes[by].reindex(pnl.frame.index).astype(object).where(lambda v: v.notna(), _NONE)
+    frame = pnl.frame[list(MONEY_LINES)].copy()
+    frame["loss_makers"] = (pnl.frame["net_contribution"] < 0).astype("int64")
+    frame["customers"] = 1
+    grouped = frame.groupby(keys, dropna=False, sort=False).sum()
+    rows = [
+        RollupRow(
+            attribute=by,
+            value=None if value == _NONE else str(value),
+            customers=int(g["customers"]),
+            lines={name: from_cents(int(g[name])) for name in MONEY_LINES},
+            loss_makers=int(g["loss_makers"]),
         )
+        for value, g in grouped.iterrows()
+    ]
     rows.sort(key=lambda r: (-r.lines["net_contribution"], r.value or ""))
     return rows
+
+
+_NONE = "\x00none"

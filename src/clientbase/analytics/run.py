@@ -15,15 +15,18 @@ from decimal import Decimal
 from typing import Any
 
 import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clientbase.analytics import cost_to_serve as cts
 from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_facts, financing_rate
 from clientbase.analytics.headline import headline
 from clientbase.analytics.period import Periods, resolve_periods
-from clientbase.analytics.pnl import CustomerPnL, Totals, build_pnl, totals
+from clientbase.analytics.pnl import CustomerPnL, PnL, Totals, build_pnl, collect_facts, totals
 from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES, RollupRow, rollup
-from clientbase.analytics.sales import sales_by_customer
+from clientbase.analytics.sales import orders_by_customer, orders_from_lines, sales_by_customer
 from clientbase.analytics.tables import Tables
 from clientbase.analytics.whale import WhaleCurve, whale_curve
 from clientbase.errors import ClientbaseError, StoreError
@@ -39,8 +42,8 @@ class Analysis:
     periods: Periods
     currency: str
     financing_rate: Decimal
-    customers: dict[str, CustomerPnL]
-    customers_previous: dict[str, CustomerPnL]
+    customers: PnL
+    customers_previous: PnL
     totals: Totals
     totals_previous: Totals
     whale: WhaleCurve
@@ -48,16 +51,27 @@ class Analysis:
     headline: str
     rollups: dict[str, list[RollupRow]]
     capacity: list[cts.CapacityUse]
-    attributes: dict[str, dict[str, Any]]
+    #: counterparty attributes (name, segment, ...), indexed by counterparty_id
+    attributes: pd.DataFrame
 
-    def ranked_customers(self) -> list[CustomerPnL]:
+    def ranked_ids(self) -> list[str]:
         """Customers of the analysed period by net contribution, highest first."""
-        return [self.customers[p.counterparty_id] for p in self.whale.points]
+        return [str(cid) for cid in self.whale.ids]
+
+    def name(self, cid: str) -> str | None:
+        """The name of counterparty ``cid``."""
+        if cid not in self.attributes.index:
+            return None
+        value = self.attributes.at[cid, "name"]
+        return None if value is None else str(value)
+
+    def ranked_customers(self, ids: list[str] | None = None) -> list[CustomerPnL]:
+        """The P&L of ``ids`` (default: every customer by net contribution, highest first)."""
+        return [self.customers[cid] for cid in (self.ranked_ids() if ids is None else ids)]
 
     def document(self) -> dict[str, Any]:
         """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
         p = self.periods
-        names = {cid: a.get("name") for cid, a in self.attributes.items()}
         return {
             "currency": self.currency,
             "financing_rate_annual": self.financing_rate,
@@ -66,7 +80,7 @@ class Analysis:
             "totals": self.totals.as_dict(),
             "totals_previous": self.totals_previous.as_dict(),
             "customers": [
-                {"name": names.get(c.counterparty_id), **c.as_dict()} for c in self.ranked_customers()
+                {"name": self.name(cid), **self.customers[cid].as_dict()} for cid in self.ranked_ids()
             ],
             "whale": self.whale.summary(),
             "bridge": {
@@ -90,8 +104,12 @@ def _run(step: str, run: Callable[[], Any]) -> Any:
         raise StoreError(f"The analysis step {step!r} failed in the database engine: {exc}") from exc
 
 
+def _arrow(step: str, expr: ir.Table) -> pa.Table:
+    return _run(step, expr.to_pyarrow)
+
+
 def _rows(step: str, expr: ir.Table) -> list[dict[str, Any]]:
-    return list(_run(step, lambda: expr.to_pyarrow().to_pylist()))
+    return list(_arrow(step, expr).to_pylist())
 
 
 def _latest(tables: Tables) -> tuple[dt.date | None, dt.date | None]:
@@ -158,27 +176,34 @@ def analyze(
     cts.check_drivers(drivers)
 
     by_label = {CUR: periods.current, PREV: periods.previous}
-    sales = _rows("sales per customer", sales_by_customer(tables.order_lines, by_label))
+    sales = _arrow("sales per customer", sales_by_customer(tables.order_lines, by_label))
+    headers = (
+        tables.orders
+        if _run("orders", tables.orders.count().execute)
+        else orders_from_lines(tables.order_lines)
+    )
+    orders = _arrow("orders per customer", orders_by_customer(headers, by_label))
     priced = cts.priced_activities(tables.activities, tables.cost_drivers)
-    activity_rows = _rows("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label))
-    cts.check_priced(activity_rows, [CUR, PREV])
+    activity = _arrow("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label))
+    cts.check_priced(activity.filter(pc.is_null(activity["valid_from"])).to_pylist(), [CUR, PREV])
     credit_periods = {
         CUR: (periods.current, periods.as_of),
         PREV: (periods.previous, periods.as_of_previous),
     }
-    credit = _rows("credit per customer", credit_facts(tables.invoices, tables.payments, credit_periods))
+    credit = _arrow("credit per customer", credit_facts(tables.invoices, tables.payments, credit_periods))
     cp = tables.counterparties
     attribute_cols = ["counterparty_id", "name", *[c for c in ROLLUP_ATTRIBUTES if c in cp.columns]]
-    attributes = {r["counterparty_id"]: r for r in _rows("counterparties", cp.select(*attribute_cols))}
+    attributes = _arrow("counterparties", cp.select(*attribute_cols)).to_pandas().set_index("counterparty_id")
 
-    current = build_pnl(CUR, sales=sales, cost_to_serve=activity_rows, credit=credit, financing_rate=rate)
-    previous = build_pnl(PREV, sales=sales, cost_to_serve=activity_rows, credit=credit, financing_rate=rate)
+    facts = collect_facts([CUR, PREV], sales=sales, orders=orders, cost_to_serve=activity, credit=credit)
+    current = build_pnl(CUR, facts, financing_rate=rate)
+    previous = build_pnl(PREV, facts, financing_rate=rate)
     used: dict[tuple[str, dt.date], Decimal] = {}
-    for r in activity_rows:
-        if r["valid_from"] is not None:
-            key = (r["kind"], r["valid_from"])
-            used[key] = used.get(key, Decimal(0)) + Decimal(r[f"{CUR}_quantity"])
-    total_now, total_before = totals(current.values()), totals(previous.values())
+    priced_rows = activity.filter(pc.invert(pc.is_null(activity["valid_from"])))
+    by_driver = priced_rows.group_by(["kind", "valid_from"]).aggregate([(f"{CUR}_quantity", "sum")])
+    for r in by_driver.to_pylist():
+        used[(r["kind"], r["valid_from"])] = Decimal(r[f"{CUR}_quantity_sum"])
+    total_now, total_before = totals(current), totals(previous)
     the_bridge = bridge(previous, current, from_period=periods.previous, to_period=periods.current)
     return Analysis(
         periods=periods,
@@ -188,7 +213,7 @@ def analyze(
         customers_previous=previous,
         totals=total_now,
         totals_previous=total_before,
-        whale=whale_curve((cid, c.net_contribution) for cid, c in current.items()),
+        whale=whale_curve(current.frame.index, current.cents("net_contribution")),
         bridge=the_bridge,
         headline=headline(
             the_bridge,
@@ -196,9 +221,7 @@ def analyze(
             sales_after=total_now.lines["net_revenue"],
             attributes=attributes,
         ),
-        rollups={
-            by: rollup(current.values(), attributes, by) for by in ROLLUP_ATTRIBUTES if by in cp.columns
-        },
+        rollups={by: rollup(current, attributes, by) for by in ROLLUP_ATTRIBUTES if by in cp.columns},
         capacity=cts.capacity_use(drivers, used, periods.current),
         attributes=attributes,
     )

@@ -20,6 +20,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "net_price",
         "unit_cost",
     ),
+    "orders": ("order_id", "counterparty_id", "order_date"),
     "activities": ("counterparty_id", "activity_date", "kind", "quantity"),
     "cost_drivers": ("kind", "valid_from", "valid_to", "unit", "rate", "cost_pool", "practical_capacity"),
     "invoices": ("invoice_id", "counterparty_id", "issue_date", "due_date", "amount"),
@@ -42,6 +43,7 @@ class Tables:
     """
 
     order_lines: ir.Table
+    orders: ir.Table
     activities: ir.Table
     cost_drivers: ir.Table
     invoices: ir.Table

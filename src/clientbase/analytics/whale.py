@@ -2,17 +2,20 @@
 
 The curve starts at (0, 0), rises while customers add profit, peaks, and falls back to 100 % of total profit
 as the loss-making tail takes away what the profitable customers earned. The peak is the highest cumulative
-profit (first reached); ``tail_loss`` = peak - total is the profit the tail destroys.
+profit (first reached; 0 at 0 customers when nobody is profitable); ``tail_loss`` = peak - total is the
+profit the tail destroys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clientbase.analytics.money import ZERO, ratio
+import numpy as np
+import pandas as pd
+
+from clientbase.analytics.money import from_cents, ratio
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,28 @@ class WhalePoint:
 
 @dataclass(frozen=True)
 class WhaleCurve:
-    """The ranked customers with their cumulative profit, and the curve's peak."""
+    """The ranked customers (``ids``, ``contribution`` and ``cumulative`` in cents) and the curve's peak."""
 
-    points: list[WhalePoint]
-    total: Decimal
-    peak: Decimal
+    ids: np.ndarray[Any, Any]
+    contribution: np.ndarray[Any, Any]
+    cumulative: np.ndarray[Any, Any]
     customers_at_peak: int
 
     @property
     def customers(self) -> int:
-        return len(self.points)
+        return len(self.ids)
+
+    @property
+    def total(self) -> Decimal:
+        return from_cents(self.cumulative[-1]) if self.customers else from_cents(0)
+
+    @property
+    def peak(self) -> Decimal:
+        return (
+            from_cents(self.cumulative[self.customers_at_peak - 1])
+            if self.customers_at_peak
+            else from_cents(0)
+        )
 
     @property
     def tail_loss(self) -> Decimal:
@@ -52,7 +67,15 @@ class WhaleCurve:
 
     @property
     def loss_makers(self) -> int:
-        return sum(1 for p in self.points if p.net_contribution < 0)
+        return int((self.contribution < 0).sum())
+
+    @property
+    def points(self) -> list[WhalePoint]:
+        """Every customer on the curve, most profitable first."""
+        return [
+            WhalePoint(i + 1, str(cid), from_cents(c), from_cents(k))
+            for i, (cid, c, k) in enumerate(zip(self.ids, self.contribution, self.cumulative, strict=True))
+        ]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -69,29 +92,32 @@ class WhaleCurve:
     def sampled(self, max_points: int = 500) -> list[tuple[float, float]]:
         """At most ``max_points`` (share of customers, share of profit) pairs for a chart, (0, 0) first."""
         n = self.customers
-        if n == 0 or self.total == 0:
+        total = float(self.total)
+        if n == 0 or total == 0:
             return [(0.0, 0.0)]
         step = max(1, n // max_points)
         picks = sorted({*range(step - 1, n, step), n - 1, max(self.customers_at_peak - 1, 0)})
-        total = float(self.total)
-        return [(0.0, 0.0)] + [((i + 1) / n, float(self.points[i].cumulative) / total) for i in picks]
+        return [(0.0, 0.0)] + [((i + 1) / n, float(self.cumulative[i]) / 100 / total) for i in picks]
 
 
-def whale_curve(customers: Iterable[tuple[str, Decimal]]) -> WhaleCurve:
-    """The whale curve of (counterparty_id, net_contribution) pairs; ties ranked by counterparty_id.
+def whale_curve(ids: Any, net_contribution_cents: Any) -> WhaleCurve:
+    """The whale curve of customers ``ids`` with their net contribution in cents; ties ranked by id.
 
     Example:
-        >>> w = whale_curve([("A", Decimal("100")), ("B", Decimal("-40")), ("C", Decimal("20"))])
+        >>> w = whale_curve(["A", "B", "C"], [10000, -4000, 2000])
         >>> w.peak, w.customers_at_peak, w.total, w.tail_loss, w.peak_share_of_profit
         (Decimal('120.00'), 2, Decimal('80.00'), Decimal('40.00'), Decimal('1.5000'))
     """
-    ranked = sorted(customers, key=lambda c: (-c[1], c[0]))
-    points = []
-    cumulative = peak = ZERO
+    frame = pd.DataFrame({"id": list(ids), "c": np.asarray(net_contribution_cents)})
+    frame = frame.sort_values(["c", "id"], ascending=[False, True], kind="mergesort")
+    contribution = frame["c"].to_numpy()
+    cumulative = np.cumsum(contribution) if len(contribution) else contribution
     at_peak = 0
-    for rank, (cid, amount) in enumerate(ranked, start=1):
-        cumulative += amount
-        points.append(WhalePoint(rank, cid, amount, cumulative))
-        if cumulative > peak:
-            peak, at_peak = cumulative, rank
-    return WhaleCurve(points=points, total=cumulative, peak=peak, customers_at_peak=at_peak)
+    if len(cumulative) and cumulative.max() > 0:
+        at_peak = int(np.argmax(cumulative)) + 1
+    return WhaleCurve(
+        ids=frame["id"].to_numpy(),
+        contribution=contribution,
+        cumulative=cumulative,
+        customers_at_peak=at_peak,
+    )

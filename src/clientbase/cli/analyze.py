@@ -95,8 +95,8 @@ def _print_analysis(a: Analysis, top: int) -> None:
     pnl.add_row("customers", f"{a.totals_previous.customers:,}", f"{a.totals.customers:,}", "")
     console.print(pnl)
 
-    ranked = a.ranked_customers()
-    shown = ranked[:top] + [c for c in ranked[-top:] if c not in ranked[:top]]
+    ranked = a.ranked_ids()
+    shown = a.ranked_customers(ranked[:top] + [c for c in ranked[-top:] if c not in ranked[:top]])
     customers = Table(title=f"Top and bottom {top} customers by net contribution")
     for column in (
         "customer",
@@ -112,7 +112,7 @@ def _print_analysis(a: Analysis, top: int) -> None:
     for c in shown:
         customers.add_row(
             c.counterparty_id,
-            str(a.attributes.get(c.counterparty_id, {}).get("name") or ""),
+            a.name(c.counterparty_id) or "",
             _money(c.net_revenue),
             _money(c.discount),
             _money(c.gross_margin),

@@ -36,9 +36,9 @@ def render_html(analysis: Analysis, *, javascript: str | None = None) -> str:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["money"] = _money
-    ranked = analysis.ranked_customers()
-    top = ranked[:SHOWN]
-    bottom = [c for c in ranked[-SHOWN:] if c not in top]
+    ranked = analysis.ranked_ids()
+    top = analysis.ranked_customers(ranked[:SHOWN])
+    bottom = analysis.ranked_customers([c for c in ranked[-SHOWN:] if c not in ranked[:SHOWN]])
     charts = {
         "whale": whale_chart(analysis).to_dict(),
         "bridge": bridge_chart(analysis).to_dict(),
@@ -50,7 +50,7 @@ def render_html(analysis: Analysis, *, javascript: str | None = None) -> str:
         components=COMPONENTS,
         top=top,
         bottom=bottom,
-        names={cid: attrs.get("name") or "" for cid, attrs in analysis.attributes.items()},
+        names={c.counterparty_id: analysis.name(c.counterparty_id) or "" for c in top + bottom},
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         javascript=javascript if javascript is not None else _javascript(),
     )

@@ -89,7 +89,7 @@ def write_xlsx(analysis: Analysis, path: Path | str) -> Path:
         rows = [
             [
                 c["counterparty_id"],
-                a.attributes.get(c["counterparty_id"], {}).get("name"),
+                a.name(c["counterparty_id"]),
                 *[c[k] for k in header[2:]],
             ]
             for c in customers
