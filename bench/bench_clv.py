@@ -234,7 +234,7 @@ def write_docs(text: str) -> None:
     if MARK_START in current and MARK_END in current:
         before, rest = current.split(MARK_START, 1)
         after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        current = before + text + after
+        current = before + text + ("\n" + after if after else "")
     else:
         current = current.rstrip("\n") + "\n\n" + text
     DOCS.write_text(current)
