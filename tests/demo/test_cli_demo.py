@@ -19,21 +19,23 @@ runner = CliRunner()
 
 
 def test_demo_then_summary_on_every_engine(db_url: str) -> None:
-    built = runner.invoke(app, ["demo", "--customers", "40", "--years", "1", "--seed", "2", "--db", db_url])
+    built = runner.invoke(app, ["demo", "--customers", "150", "--years", "1", "--seed", "2", "--db", db_url])
     assert built.exit_code == 0, built.output
     shown = runner.invoke(app, ["summary", "--db", db_url, "--json"])
     assert shown.exit_code == 0, shown.output
     result = json.loads(shown.stdout)
-    expected = generate(customers=40, years=1, seed=2)
+    expected = generate(customers=150, years=1, seed=2)
     for name, table in expected.tables.items():
         assert result["tables"][name] == table.num_rows, name
     assert result["tables"]["demo_truth"] == expected.truth.num_rows
     (year,) = result["years"]
-    assert year["period_end"] == "2026-10-31"
+    # the year runs back from the latest order (2026-10-31 is a Saturday; orders move to Friday)
+    latest = max(expected.tables["order_lines"]["order_date"].to_pylist())
+    assert year["period_end"] == latest.isoformat()
     assert year["order_lines"] == expected.tables["order_lines"].num_rows
     statuses = {r["status"]: r["counterparties"] for r in result["counterparties_by_status"]}
     assert sum(statuses.values()) == expected.tables["counterparties"].num_rows
-    assert statuses["prospect"] == round(40 * 0.12)
+    assert statuses["prospect"] == round(150 * 0.12)
 
 
 def test_demo_refuses_a_database_that_holds_counterparties(tmp_path: object) -> None:
