@@ -22,7 +22,7 @@ from clientbase.errors import (
 from clientbase.store import DEFAULT_URL, Store, connect
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # messages hold paths: never wrap them
 
 DbOption = Annotated[
     str,
