@@ -28,6 +28,9 @@ def test_demo_then_summary_on_every_engine(db_url: str) -> None:
     for name, table in expected.tables.items():
         assert result["tables"][name] == table.num_rows, name
     assert result["tables"]["demo_truth"] == expected.truth.num_rows
+    with connect(db_url) as store:
+        verified = store.table("field_verification").count().to_pyarrow().as_py()
+    assert verified == expected.verification.num_rows
     (year,) = result["years"]
     # the year runs back from the latest order (2026-10-31 is a Saturday; orders move to Friday)
     latest = max(expected.tables["order_lines"]["order_date"].to_pylist())

@@ -211,3 +211,25 @@ def test_lines_request_sizes_the_company() -> None:
         story_for(lines=0)
     with pytest.raises(ConfigurationError, match="years must be at least 1"):
         story_for(lines=1000, years=0)
+
+
+def test_the_stale_manager_never_reverifies_while_the_others_keep_fresh(small: DemoData) -> None:
+    con = duckdb.connect()
+    con.register("fv", small.verification)
+    con.register("counterparties", small.tables["counterparties"])
+    # stale = older than the quality audit's default maximum age of the field (issue 5)
+    age = """WITH max_age(field_name, days) AS (VALUES ('phone', 365), ('email', 365), ('owner_id', 365),
+                 ('address', 730), ('postcode', 730), ('city', 730), ('payment_days', 180),
+                 ('discount_pct', 180), ('credit_limit', 180), ('price_list', 180))
+             SELECT c.owner_id = 'M04' AS stale,
+                    avg(((DATE '2026-10-31' - CAST(verified_at AS DATE)) > days)::INT)
+             FROM fv JOIN max_age USING (field_name) JOIN counterparties c ON c.counterparty_id = fv.record_id
+             WHERE c.created_at < DATE '2024-06-01' GROUP BY 1 ORDER BY 1"""
+    (_, others), (_, stale) = con.execute(age).fetchall()
+    assert stale == 1.0
+    assert others < 0.1
+    filled_phones = small.tables["counterparties"]["phone"].drop_null()
+    assert one(con, "SELECT count(*) FROM fv WHERE field_name = 'phone'") == len(filled_phones)
+    planted = {t["counterparty_id"] for t in small.truth.to_pylist() if t["cause"] == "stale_fields"}
+    owners = {c["counterparty_id"]: c["owner_id"] for c in small.tables["counterparties"].to_pylist()}
+    assert planted and {owners[p] for p in planted} == {"M04"}

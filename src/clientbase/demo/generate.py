@@ -31,6 +31,7 @@ from clientbase.demo.people import managers_table
 from clientbase.demo.population import Buyers, draw_buyers, sales_managers
 from clientbase.demo.story import Story
 from clientbase.demo.transactions import Counters, generate_chunk
+from clientbase.demo.verification import field_verification
 from clientbase.errors import ConfigurationError
 
 #: order lines per customer per year at intensity 1 with the default segments (measured; used to size
@@ -43,11 +44,13 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class DemoData:
-    """The generated company: exchange tables in load order, and the planted truth (``demo_truth``)."""
+    """The generated company: exchange tables in load order, the planted truth (``demo_truth``) and when
+    each counterparty field was last verified (``field_verification``, not part of the exchange format)."""
 
     story: Story
     tables: dict[str, pa.Table]
     truth: pa.Table
+    verification: pa.Table
 
     @property
     def order_lines(self) -> int:
@@ -195,6 +198,8 @@ def generate(
         end,
     )
     contacts = _contacts(ids, buyers, n_pros, n_sup, cp_keys, rng_rest)
+    verification, stale_truth = field_verification(story, cps, rng_rest)
+    truth_rows += stale_truth
     tables = {
         "settings": settings_table(story),
         "managers": managers_table(story),
@@ -215,7 +220,7 @@ def generate(
         ).sort_by([("counterparty_id", "ascending"), ("cause", "ascending")]),
         "demo_truth",
     )
-    return DemoData(story=story, tables=tables, truth=truth)
+    return DemoData(story=story, tables=tables, truth=truth, verification=verification)
 
 
 def _load_order() -> list[str]:
