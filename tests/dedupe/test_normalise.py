@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clientbase.dedupe.normalise import (
     clean_text,
@@ -121,3 +123,20 @@ def test_unknown_role_and_missing_column_say_how_to_fix() -> None:
         normalise_records(table, id_col="id", roles={"city": "name"})
     with pytest.raises(ConfigurationError, match="alpha-2"):
         normalise_records(table, id_col="id", roles={"name": "name"}, default_country="Sweden")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüßéñ", min_size=1, max_size=8), min_size=1, max_size=4
+    ),
+    st.sampled_from(["", " GmbH", " AB", " S.A.R.L.", " Ltd.", " S.L."]),
+)
+def test_word_order_case_and_legal_form_never_change_the_sorted_key(words: list[str], form: str) -> None:
+    forward = " ".join(words) + form
+    backward = " ".join(reversed(words)).upper() + form
+    out = normalise_records(
+        pa.table({"id": ["a", "b"], "name": [forward, backward]}), id_col="id", roles={"name": "name"}
+    )
+    first, second = out.column("name_sorted").to_pylist()
+    assert first == second

@@ -146,17 +146,24 @@ def legal_form_terms() -> list[str]:
     return sorted(cleaned, key=lambda t: (-len(t), t))
 
 
-def legal_form_regexes() -> tuple[str, str]:
-    """Two RE2/Python regexes that strip any run of legal-form terms at the start and at the end of a name.
+def legal_form_regexes() -> tuple[str, str, str]:
+    """RE2/Python regexes: a run of legal-form terms at the start, one at the end, and a name of terms only.
+
+    A name made only of legal-form words (``AB SA``) is kept whole: stripping it from either end would make
+    the result depend on the word order.
 
     Example:
         >>> import re
-        >>> prefix, suffix = legal_form_regexes()
-        >>> re.sub(suffix, "", "nordic tools ab")
-        'nordic tools'
+        >>> prefix, suffix, only = legal_form_regexes()
+        >>> re.sub(suffix, "", "nordic tools ab"), bool(re.fullmatch(only, "sa ab"))
+        ('nordic tools', True)
     """
     alternation = "|".join(re.escape(t).replace("\\ ", " ") for t in legal_form_terms())
-    return f"^(?:(?:{alternation}) )+", f"(?: (?:{alternation}))+$"
+    return (
+        f"^(?:(?:{alternation}) )+",
+        f"(?: (?:{alternation}))+$",
+        f"^(?:{alternation})(?: (?:{alternation}))*$",
+    )
 
 
 def _quote(identifier: str) -> str:
@@ -324,11 +331,12 @@ def normalise_into(
         s0.append(f"nullif(regexp_replace(upper({raw('postcode')}), '[^A-Z0-9]', '', 'g'), '') AS postcode")
 
     # stage 1: the keys
-    prefix_re, suffix_re = legal_form_regexes()
+    prefix_re, suffix_re, only_re = legal_form_regexes()
     stripped = f"regexp_replace(regexp_replace(name_clean, '{prefix_re}', ''), '{suffix_re}', '')"
     s1 = [
         "unique_id",
-        f"nullif(CASE WHEN {stripped} = '' THEN name_clean ELSE {stripped} END, '') AS name_base",
+        f"nullif(CASE WHEN regexp_full_match(name_clean, '{only_re}') THEN name_clean ELSE {stripped} END, '') "
+        "AS name_base",
     ]
     created: list[str] = []
     s1_joins = ""
