@@ -294,3 +294,14 @@ def test_decisions_are_stored_once_per_pair_and_replaced(store: Store) -> None:
     assert decided_pairs(store) == {("C1", "C3")}
     with pytest.raises(PermissionDeniedError):
         decide(store, a="C1", b="C2", decision="rejected", actor_id="A1")
+
+
+def test_the_survivor_sees_the_merged_records_history(store: Store) -> None:
+    from clientbase.dedupe.merge import history_with_merged
+
+    merge = merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1", at=T1)
+    rows = history_with_merged(store, "C1")
+    assert {r["record_id"] for r in rows} == {"C1", "C2"}
+    assert ("C2", "status", "archived") in {(r["record_id"], r["field_name"], r["new_value"]) for r in rows}
+    undo_merge(store, merge_id=merge.merge_id, actor_id="M1")
+    assert {r["record_id"] for r in history_with_merged(store, "C1")} == {"C1"}

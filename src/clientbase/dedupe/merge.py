@@ -343,3 +343,33 @@ def list_merges(store: Store) -> list[dict[str, Any]]:
     with store.begin() as conn:
         rows = conn.execute(sa.select(*columns).order_by(cm.c.merged_at.desc(), cm.c.merge_id)).mappings()
         return [dict(r) for r in rows]
+
+
+def merged_into(conn: sa.Connection, counterparty_id: str) -> list[str]:
+    """Every record merged (directly or through earlier merges) into ``counterparty_id`` and not undone."""
+    cm = schema.counterparty_merges
+    found: list[str] = []
+    frontier = [counterparty_id]
+    while frontier:
+        rows = conn.execute(
+            sa.select(cm.c.merged_id).where(cm.c.survivor_id.in_(frontier), cm.c.status == "applied")
+        )
+        frontier = [r.merged_id for r in rows if r.merged_id not in found and r.merged_id != counterparty_id]
+        found += frontier
+    return found
+
+
+def history_with_merged(store: Store, counterparty_id: str) -> list[dict[str, Any]]:
+    """The field history of a counterparty and of every record merged into it, oldest first.
+
+    The merged records' history stays under their own ids (nothing is rewritten); this is the survivor's
+    view of it. Each row keeps its ``record_id``, so a reader sees which record a change was made on.
+    """
+    with store.begin() as conn:
+        ids = [counterparty_id, *merged_into(conn, counterparty_id)]
+        rows: list[dict[str, Any]] = []
+        for record_id in ids:
+            rows += history.history_of(conn, schema.counterparties, record_id)
+    return sorted(
+        rows, key=lambda r: (r["changed_at"], r["record_id"], r["record_version"] or 0, r["field_name"])
+    )
