@@ -6,9 +6,16 @@ import numpy as np
 import phonenumbers
 import pytest
 from email_validator import validate_email
+from stdnum.de import handelsregisternummer
+from stdnum.dk import cvr
+from stdnum.es import cif
 from stdnum.eu import vat
+from stdnum.fi import ytunnus
+from stdnum.fr import siren
 from stdnum.gb import vat as gb_vat
-from stdnum.ru import inn
+from stdnum.pl import regon
+from stdnum.ru import inn, ogrn
+from stdnum.se import orgnr as se_orgnr
 
 from clientbase.demo.countries import COUNTRIES, tax_ids
 from clientbase.demo.duplicates import swap_words, typo
@@ -28,6 +35,18 @@ def test_tax_ids_have_valid_check_digits(code: str) -> None:
     assert all(valid)
     assert len(set(taxes)) > 190
     assert all(registrations)
+    company_number = {
+        "SE": se_orgnr,
+        "DE": handelsregisternummer,
+        "FR": siren,
+        "PL": regon,
+        "FI": ytunnus,
+        "DK": cvr,
+        "ES": cif,
+        "RU": ogrn,
+    }.get(code)
+    if company_number is not None:
+        assert all(company_number.is_valid(r) for r in registrations), registrations[:3]
 
 
 def test_worked_example_swedish_vat_number() -> None:

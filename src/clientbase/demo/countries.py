@@ -744,6 +744,19 @@ COUNTRIES: tuple[Country, ...] = (
 )
 
 
+#: German registration courts (Amtsgerichte) as python-stdnum's Handelsregisternummer expects them
+DE_COURTS = (
+    "Berlin (Charlottenburg)",
+    "Hamburg",
+    "München",
+    "Köln",
+    "Stuttgart",
+    "Leipzig",
+    "Frankfurt am Main",
+    "Düsseldorf",
+)
+
+
 def _digits(rng: np.random.Generator, n: int, width: int, first_nonzero: bool = True) -> np.ndarray:
     d = rng.integers(0, 10, size=(n, width))
     if first_nonzero and width:
@@ -798,7 +811,8 @@ def tax_ids(code: str, n: int, rng: np.random.Generator) -> tuple[list[str], lis
             p = (2 * s) % 11
         num = _join(np.column_stack([d, (11 - p) % 10]))
         hrb = rng.integers(10000, 99999, size=n).tolist()
-        return [f"DE{x}" for x in num], [f"HRB {h}" for h in hrb]
+        court = rng.integers(0, len(DE_COURTS), size=n).tolist()
+        return [f"DE{x}" for x in num], [f"{DE_COURTS[c]} HRB {h}" for c, h in zip(court, hrb, strict=True)]
     if code == "FR":
         d = _digits(rng, n, 8)
         siren = np.column_stack([d, _luhn_check(d)])
@@ -820,8 +834,9 @@ def tax_ids(code: str, n: int, rng: np.random.Generator) -> tuple[list[str], lis
         return [f"NL{x}B01" for x in _join(full)], [str(k) for k in kvk]
     if code == "PL":
         full = _weighted_mod11(_digits(rng, n, 9), (6, 5, 7, 2, 3, 4, 5, 6, 7), rng)
-        krs = rng.integers(100_000, 999_999, size=n).tolist()
-        return [f"PL{x}" for x in _join(full)], [f"0000{k}" for k in krs]
+        regon = _digits(rng, n, 8)
+        regon_check = (regon * np.array([8, 9, 2, 3, 4, 5, 6, 7])).sum(axis=1) % 11 % 10
+        return [f"PL{x}" for x in _join(full)], _join(np.column_stack([regon, regon_check]))
     if code in ("FI", "DK"):
         weights = (7, 9, 10, 5, 8, 4, 2) if code == "FI" else (2, 7, 6, 5, 4, 3, 2)
         d = _digits(rng, n, 7)
