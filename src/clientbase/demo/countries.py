@@ -746,7 +746,7 @@ COUNTRIES: tuple[Country, ...] = (
 
 #: German registration courts (Amtsgerichte) as python-stdnum's Handelsregisternummer expects them
 DE_COURTS = (
-    "Berlin (Charlottenburg)",
+    "Charlottenburg",
     "Hamburg",
     "München",
     "Köln",
