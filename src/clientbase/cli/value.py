@@ -1,0 +1,126 @@
+"""``value``: every customer's lifetime value, churn risk, segment, ABC/XYZ class and payment discipline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from clientbase.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    JsonOption,
+    cli_errors,
+    console,
+    open_store,
+    print_json,
+)
+from clientbase.cli.main import app
+from clientbase.decisions.value import PURCHASE_MODELS, CustomerValue, ValueOptions, customer_value
+
+
+def _cell(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _print(value: CustomerValue, limit: int) -> None:
+    o = value.options
+    console.print(
+        f"[bold]Customer value[/] as of {value.as_of}: {len(value.customers):,} customers, CLV over "
+        f"{o.horizon_months} months at {o.monthly_discount_rate:.2%} a month on net contribution "
+        f"(P&L {value.period.start} to {value.period.end})"
+    )
+    table = Table(title=f"Top {min(limit, len(value.customers))} customers by lifetime value")
+    columns = (
+        ("customer", "counterparty_id", 0),
+        ("name", "name", 0),
+        ("CLV", "clv", 2),
+        ("P(alive)", "p_alive", 2),
+        ("churn rank", "churn_rank", 0),
+        ("purchases 90d", "expected_purchases_90d", 1),
+        ("segment", "rfm_segment", 0),
+        ("ABC rev", "abc_revenue", 0),
+        ("ABC profit", "abc_profit", 0),
+        ("XYZ", "xyz", 0),
+        ("days to pay", "avg_days_to_pay", 0),
+        ("terms", "payment_days", 0),
+        ("late %", "share_paid_late", 0),
+    )
+    for title, _, _ in columns:
+        table.add_column(title, justify="left" if title in ("customer", "name", "segment") else "right")
+    for row in value.customers.head(limit).to_dict("records"):
+        cells = []
+        for _, key, digits in columns:
+            v = row[key]
+            if key == "share_paid_late" and isinstance(v, float) and v == v:
+                v = 100 * v
+            cells.append(_cell(v, digits))
+        table.add_row(*cells)
+    console.print(table)
+    counts = ", ".join(f"{name} {n}" for name, n in value.segment_counts().items())
+    console.print(f"[bold]Segments:[/] {counts}")
+    box = value.abc_xyz()
+    matrix = Table(title="ABC by revenue x XYZ")
+    matrix.add_column("")
+    for x in "XYZ":
+        matrix.add_column(x, justify="right")
+    for a in "ABC":
+        matrix.add_row(a, *[str(box[a + x]) for x in "XYZ"])
+    console.print(matrix)
+    flagged = value.a_revenue_c_profit()
+    console.print(
+        f"[bold]{len(flagged)} customer(s) are A by net revenue but C or loss-making by net contribution[/]"
+        + (": " + ", ".join(str(c) for c in flagged["counterparty_id"].head(20)) if len(flagged) else ".")
+    )
+
+
+@app.command("value")
+def value_command(
+    db: DbOption = DEFAULT_DB,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Purchases up to this day count (default: latest order date).",
+        ),
+    ] = None,
+    horizon_months: Annotated[
+        int, typer.Option("--horizon-months", min=1, help="Months of future purchases in the CLV.")
+    ] = 12,
+    discount_rate: Annotated[
+        float,
+        typer.Option("--monthly-discount-rate", help="Discount rate per month for the CLV (0.01 = 1 %)."),
+    ] = 0.01,
+    model: Annotated[
+        str, typer.Option("--model", help=f"Purchase model: {', '.join(PURCHASE_MODELS)}.")
+    ] = "bgnbd",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Customers shown in the table.")] = 20,
+    json: JsonOption = False,
+) -> None:
+    """Lifetime value and churn risk of every customer, with RFM segment, ABC/XYZ class and payment discipline.
+
+    CLV is on net contribution per purchase (from the per-customer P&L), not revenue. --json prints every
+    customer, the segment counts, the ABC-XYZ nine-box and the customers A by revenue but C by profit.
+
+    Example: clientbase value --db duckdb:///./clientbase.duckdb --horizon-months 12 --limit 20
+    """
+    with cli_errors():
+        options = ValueOptions(
+            horizon_months=horizon_months, monthly_discount_rate=discount_rate, model=model
+        )
+    with open_store(db) as store, cli_errors():
+        value = customer_value(store, as_of=as_of.date() if as_of else None, options=options)
+    if json:
+        print_json(value.document())
+    else:
+        _print(value, limit)
