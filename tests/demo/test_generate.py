@@ -233,3 +233,13 @@ def test_the_stale_manager_never_reverifies_while_the_others_keep_fresh(small: D
     planted = {t["counterparty_id"] for t in small.truth.to_pylist() if t["cause"] == "stale_fields"}
     owners = {c["counterparty_id"]: c["owner_id"] for c in small.tables["counterparties"].to_pylist()}
     assert planted and {owners[p] for p in planted} == {"M04"}
+
+
+def test_every_text_fits_its_column(small: DemoData) -> None:
+    for name, table in small.tables.items():
+        for column in schema.metadata.tables[name].columns:
+            length = getattr(column.type, "length", None)
+            if length is None or column.name not in table.column_names:
+                continue
+            values = [v for v in table[column.name].to_pylist() if v is not None]
+            assert max((len(v) for v in values), default=0) <= length, f"{name}.{column.name}"
