@@ -132,10 +132,10 @@ class AbcThresholds:
 
     def __post_init__(self) -> None:
         a, b = Decimal(self.a), Decimal(self.b)
-        if not (0 < a < 1 and b >= 0 and a + b <= 1):
+        if not (0 < a < 1 and b >= 0 and a + b <= 1) or (a * 10**6) % 1 or (b * 10**6) % 1:
             raise ConfigurationError(
-                f"ABC shares a={self.a}, b={self.b} are invalid; give 0 < a < 1 and b >= 0 with a + b <= 1 "
-                "(e.g. a=0.80, b=0.15)."
+                f"ABC shares a={self.a}, b={self.b} are invalid; give 0 < a < 1 and b >= 0 with a + b <= 1, "
+                "to at most 6 decimals (e.g. a=0.80, b=0.15)."
             )
 
 
@@ -168,17 +168,20 @@ def abc_classes(
     _missing(table, [value_col, id_col], where)
     limits = thresholds or AbcThresholds()
     value = table[value_col]
-    positive = ibis.greatest(value, 0)
+    zero = ibis.literal(0).cast(value.type())
+    positive = ibis.ifelse(value > zero, value, zero)
     order = [ibis.desc(value), table[id_col]]
-    before = positive.sum().over(ibis.window(order_by=order, rows=(None, -1))).coalesce(0)
+    before = positive.sum().over(ibis.window(order_by=order, rows=(None, -1))).coalesce(zero)
     upto = positive.sum().over(ibis.window(order_by=order, rows=(None, 0)))
     total = positive.sum().over(ibis.window())
-    a_limit = ibis.literal(Decimal(limits.a), type="decimal(9, 6)")
-    b_limit = ibis.literal(Decimal(limits.a) + Decimal(limits.b), type="decimal(9, 6)")
+    # exact on integers and decimals: before x 10^6 < total x (share in millionths)
+    a_ppm = int(Decimal(limits.a) * 10**6)
+    b_ppm = int((Decimal(limits.a) + Decimal(limits.b)) * 10**6)
+    million = ibis.literal(10**6, type="int64")
     cls = ibis.cases(
-        (value <= 0, "C"),
-        (before < total * a_limit, "A"),
-        (before < total * b_limit, "B"),
+        (value <= zero, "C"),
+        (before * million < total * ibis.literal(a_ppm, type="int64"), "A"),
+        (before * million < total * ibis.literal(b_ppm, type="int64"), "B"),
         else_="C",
     )
     share = ibis.ifelse(total > 0, upto.cast("float64") / total.cast("float64"), ibis.null("float64"))
