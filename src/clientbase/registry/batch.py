@@ -50,7 +50,7 @@ from clientbase import schema
 from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError, Problem
 from clientbase.registry import history, service
 from clientbase.registry.access import Actor
-from clientbase.registry.bulk import insert_rows, update_rows
+from clientbase.registry.bulk import delete_keys, insert_rows, update_rows
 from clientbase.registry.mapping import to_toml
 from clientbase.registry.plan import ImportPlan, RowPlan
 from clientbase.store import Store
@@ -375,13 +375,11 @@ def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
             inserted = [c["record_id"] for c in mine if c["action"] == "insert"]
             updated = [c for c in mine if c["action"] == "update"]
             # updated rows are put back whole: delete, then insert the saved row (every column, version included)
-            for chunk in _chunks(inserted + [c["record_id"] for c in updated]):
-                conn.execute(sa.delete(table).where(key.in_(chunk)))
+            delete_keys(conn, table, key.name, inserted + [c["record_id"] for c in updated])
             insert_rows(conn, table, [decode_row(c["before_row"]) for c in updated])
             removed += len(inserted)
             restored += len(updated)
-            for chunk in _chunks([c["record_id"] for c in mine]):
-                conn.execute(sa.delete(fv).where(fv.c.table_name == table.name, fv.c.record_id.in_(chunk)))
+            delete_keys(conn, fv, "record_id", [c["record_id"] for c in mine], table_name=table.name)
             saved = [
                 decode_row(json.dumps(r)) for c in mine for r in json.loads(c["before_verification"] or "[]")
             ]

@@ -1,7 +1,8 @@
-"""Insert many rows in one statement: through Arrow on DuckDB, as an executemany batch on PostgreSQL.
+"""Write many rows in few statements: through Arrow on DuckDB, with COPY or one batch on PostgreSQL.
 
-DuckDB's ``executemany`` runs one insert per row (about 0.3 ms each); handing it an Arrow table is several
-times faster, and keeps a thousand-row import batch to a second or two.
+DuckDB's ``executemany`` runs one statement per row (about 0.3 ms each); handing it an Arrow table is several
+times faster. On PostgreSQL, COPY beats an executemany of inserts. This keeps an import batch of ten thousand
+rows, with its history, freshness and undo snapshots, to seconds.
 """
 
 from __future__ import annotations
@@ -43,20 +44,25 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
     if not rows:
         return
     if conn.dialect.name != "duckdb":
+        # PostgreSQL: COPY, typed by psycopg (decimals, dates, booleans), inside the open transaction
         columns = [c.name for c in table.columns]
-        conn.execute(sa.insert(table), [{name: row.get(name) for name in columns} for row in rows])
+        raw: Any = conn.connection.driver_connection
+        statement = f"COPY {_q(table.name)} ({', '.join(_q(c) for c in columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row.get(name) for name in columns])
         return
     data = pa.table(
         {c.name: pa.array([row.get(c.name) for row in rows], type=arrow_type(c)) for c in table.columns}
     )
-    raw: Any = conn.connection.driver_connection  # duckdb-engine passes register() through to DuckDB
+    duck: Any = conn.connection.driver_connection  # duckdb-engine passes register() through to DuckDB
     view = f"_bulk_{table.name}"
     quoted = ", ".join('"' + c.name.replace('"', '""') + '"' for c in table.columns)
-    raw.register(view, data)
+    duck.register(view, data)
     try:
         conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {view}')
     finally:
-        raw.unregister(view)
+        duck.unregister(view)
 
 
 def _register(conn: sa.Connection, name: str, data: pa.Table) -> Any:
@@ -151,3 +157,21 @@ def delete_fields(
         )
     finally:
         raw.unregister(view)
+
+
+def delete_keys(
+    conn: sa.Connection, table: sa.Table, column: str, keys: Sequence[str], **equals: object
+) -> None:
+    """``DELETE FROM table WHERE column IN keys`` (and every ``name = value`` of ``equals``) in one statement."""
+    if not keys:
+        return
+    where = [table.c[name] == value for name, value in equals.items()]
+    if conn.dialect.name != "duckdb":
+        conn.execute(sa.delete(table).where(table.c[column] == sa.func.any(sa.literal(list(keys))), *where))
+        return
+    view = f"_bulk_keys_{table.name}"
+    duck = _register(conn, view, pa.table({"k": pa.array(list(keys), type=pa.string())}))
+    try:
+        conn.execute(sa.delete(table).where(table.c[column].in_(sa.text(f"SELECT k FROM {view}")), *where))
+    finally:
+        duck.unregister(view)
