@@ -38,7 +38,13 @@ from clientbase.analytics.rfm import TIME_UNIT_DAYS, rfm_summary
 from clientbase.analytics.run import analyze
 from clientbase.analytics.tables import Tables
 from clientbase.errors import ClientbaseError, ConfigurationError, StoreError
-from clientbase.models import BGNBDModel, GammaGammaModel, MBGNBDModel, customer_lifetime_value
+from clientbase.models import (
+    BGNBDModel,
+    ConvergenceError,
+    GammaGammaModel,
+    MBGNBDModel,
+    customer_lifetime_value,
+)
 
 PURCHASE_MODELS: dict[str, type[BGNBDModel] | type[MBGNBDModel]] = {
     "bgnbd": BGNBDModel,
@@ -223,13 +229,14 @@ def customer_value(
     Raises:
         ConfigurationError: no order lines, or an option that cannot work.
         ValidationError: too little history to fit the models (e.g. no customer with a repeat purchase).
+        ConvergenceError: the models cannot be fitted, or the fit is degenerate (predictions not finite).
 
     Example:
         >>> from clientbase.demo.build import load_demo
         >>> from clientbase.demo.generate import generate
         >>> from clientbase.store import connect
         >>> with connect("duckdb:///:memory:") as store:
-        ...     _ = load_demo(store, generate(customers=60, years=2, seed=5))
+        ...     _ = load_demo(store, generate(customers=150, years=2, seed=2))
         ...     value = customer_value(store)
         >>> bool(value.customers["clv"].is_monotonic_decreasing), sum(value.abc_xyz().values()) == len(value.customers)
         (True, True)
@@ -332,20 +339,22 @@ def _model_columns(
     rate = np.where(positive, contribution / np.where(positive, revenue, 1.0), portfolio)
     rate = np.clip(rate, -1.0, 1.0)
 
-    p_alive = purchase_model.probability_alive(x, t_x, age)
-    horizon = opts.churn_days / TIME_UNIT_DAYS[opts.time_unit]
-    expected = purchase_model.conditional_expected_purchases(horizon, x, t_x, age)
-    spend = spend_model.conditional_expected_average_spend(x, m)
-    clv = customer_lifetime_value(
-        purchase_model,
-        x,
-        t_x,
-        age,
-        spend * rate,
-        months=opts.horizon_months,
-        monthly_discount_rate=opts.monthly_discount_rate,
-        time_unit=opts.time_unit,
-    )
+    # a degenerate fit yields NaN with numpy warnings: checked below and reported as one clear error
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        p_alive = purchase_model.probability_alive(x, t_x, age)
+        horizon = opts.churn_days / TIME_UNIT_DAYS[opts.time_unit]
+        expected = purchase_model.conditional_expected_purchases(horizon, x, t_x, age)
+        spend = spend_model.conditional_expected_average_spend(x, m)
+        clv = customer_lifetime_value(
+            purchase_model,
+            x,
+            t_x,
+            age,
+            spend * rate,
+            months=opts.horizon_months,
+            monthly_discount_rate=opts.monthly_discount_rate,
+            time_unit=opts.time_unit,
+        )
     out = pd.DataFrame(
         {
             "frequency": rfm["frequency"].to_numpy(),
@@ -360,6 +369,14 @@ def _model_columns(
         },
         index=rfm.index,
     )
+    bad = ~np.isfinite(p_alive) | ~np.isfinite(expected) | ~np.isfinite(clv)
+    if bad.any():
+        params = ", ".join(f"{k}={v:.4g}" for k, v in purchase_model.params_.items())
+        raise ConvergenceError(
+            f"The {opts.model} fit on {len(x):,} customers is degenerate ({params}): its predictions are not "
+            f"finite for {int(bad.sum()):,} customers. This happens when the history shows almost no drop-out; "
+            "give a longer history or more customers."
+        )
     return out, purchase_model, spend_model, portfolio
 
 
