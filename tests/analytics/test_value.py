@@ -171,3 +171,11 @@ def test_value_command_on_an_empty_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["value", "--db", f"duckdb:///{tmp_path}/empty.duckdb"])
     assert result.exit_code == 1
     assert "no order lines" in result.output
+
+
+def test_the_examples_of_docs_value_md_run() -> None:
+    import doctest
+
+    path = Path(__file__).parents[2] / "docs" / "value.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10 and result.failed == 0
