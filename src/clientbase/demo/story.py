@@ -79,7 +79,7 @@ def _segments() -> tuple[Segment, ...]:
             calls=24.0,
             call_minutes=15.0,
             tickets=2.0,
-            size_bands=("key", "large"),
+            size_bands=("key", "key", "key", "large"),
             segment_label="key_accounts",
         ),
         Segment(
