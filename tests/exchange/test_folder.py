@@ -191,3 +191,13 @@ def test_data_format_doc_is_rendered_from_the_schema() -> None:
         'docs/data-format.md is stale: run  python -c "from clientbase.exchange.docs import render_data_format; '
         "open('docs/data-format.md','w').write(render_data_format())\""
     )
+
+
+def test_errors_in_a_table_do_not_echo_as_unknown_references(tmp_path: Path) -> None:
+    bad_counterparties = FILES["counterparties.csv"].replace("2023-01-10", "10.01.2023")
+    folder = write_folder(tmp_path / "in", **{"counterparties.csv": bad_counterparties})
+    with connect("duckdb:///:memory:") as store, pytest.raises(ValidationError) as caught:
+        import_folder(store, folder)
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
+        ("counterparties.csv", 2, "created_at")
+    ]
