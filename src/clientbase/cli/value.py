@@ -56,7 +56,11 @@ def _print(value: CustomerValue, limit: int) -> None:
         ("late %", "share_paid_late", 0),
     )
     for title, _, _ in columns:
-        table.add_column(title, justify="left" if title in ("customer", "name", "segment") else "right")
+        left = title in ("customer", "name", "segment")
+        if title == "name":
+            table.add_column(title, no_wrap=True, overflow="ellipsis", max_width=28)
+        else:
+            table.add_column(title, justify="left" if left else "right")
     for row in value.customers.head(limit).to_dict("records"):
         cells = []
         for _, key, digits in columns:
@@ -66,10 +70,28 @@ def _print(value: CustomerValue, limit: int) -> None:
             cells.append(_cell(v, digits))
         table.add_row(*cells)
     console.print(table)
+    at_risk = value.churn_ranking()
+    at_risk = at_risk[at_risk["net_contribution"] > 0].head(min(limit, 10))
+    churn = Table(title="Highest churn risk among the customers with a positive net contribution")
+    for title in ("customer", "name", "P(alive)", "purchases 90d", "days since last", "net contribution"):
+        if title == "name":
+            churn.add_column(title, no_wrap=True, overflow="ellipsis", max_width=28)
+        else:
+            churn.add_column(title, justify="left" if title == "customer" else "right")
+    for row in at_risk.to_dict("records"):
+        churn.add_row(
+            str(row["counterparty_id"]),
+            _cell(row["name"]),
+            _cell(row["p_alive"]),
+            _cell(row["expected_purchases_90d"], 1),
+            _cell(row["days_since_last"]),
+            _cell(row["net_contribution"]),
+        )
+    console.print(churn)
     counts = ", ".join(f"{name} {n}" for name, n in value.segment_counts().items())
     console.print(f"[bold]Segments:[/] {counts}")
     box = value.abc_xyz()
-    matrix = Table(title="ABC by revenue x XYZ")
+    matrix = Table(title="ABC x XYZ")
     matrix.add_column("")
     for x in "XYZ":
         matrix.add_column(x, justify="right")

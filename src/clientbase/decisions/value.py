@@ -290,7 +290,7 @@ def customer_value(
     frame["purchases"] = rfm["frequency"].to_numpy() + 1
     frame = frame.reset_index()
 
-    scored = _segments(frame, opts)
+    scored = _segments(frame, opts).sort_values("counterparty_id", ignore_index=True)
     scored = scored.merge(xyz.to_pandas(), on="counterparty_id", how="left")
     scored["xyz"] = scored["xyz"].fillna("Z")
     payment_frame = pay.to_pandas()
@@ -301,7 +301,7 @@ def customer_value(
     scored["net_revenue"] = [from_cents(v) for v in scored["net_revenue_cents"]]
     scored["net_contribution"] = [from_cents(v) for v in scored["net_contribution_cents"]]
     scored["clv"] = [Decimal(f"{v:.2f}") for v in scored["clv_float"]]
-    # churn: highest risk first; among equal risk, fewer expected purchases first
+    # churn: highest risk first; among equal risk, fewer expected purchases first, then by id
     order = np.lexsort((scored["expected_purchases_90d"].to_numpy(), -scored["churn_risk"].to_numpy()))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
