@@ -79,7 +79,7 @@ def write_file(folder: Path, rows: int) -> Path:
     """Half the rows are existing companies (matched by e-mail domain) with new terms, half are new."""
     lines = ["Firma;Land;Zahlungsziel;Rabatt %;Kreditlimit;Telefon;E-Mail;Ansprechpartner;Kunde seit"]
     for n in range(rows):
-        i = n + 1 if n % 2 == 0 else EXISTING + n
+        i = n // 2 + 1 if n % 2 == 0 else EXISTING + n  # even rows: existing companies 1..5000
         lines.append(
             f"Firma {i} GmbH;Deutschland;45;2,5;{10_000 + n:,}".replace(",", ".")
             + f",00;030 {1_000_000 + n};einkauf@firma{i}.de;Person {i};17.03.2021"
