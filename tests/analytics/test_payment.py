@@ -136,3 +136,19 @@ def test_default_window_is_twelve_months_and_bad_options_are_refused() -> None:
             payment_discipline(t.invoices, t.payments, t.counterparties, as_of=AS_OF, dso_days=0)
         with pytest.raises(ConfigurationError, match="after as_of"):
             payment_discipline(t.invoices, t.payments, t.counterparties, as_of=AS_OF, start=d(2024, 7, 1))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_payment_discipline_on_spark(spark: Any) -> None:
+    from tests.analytics.engines import spark_tables
+
+    t = spark_tables(spark, ROWS, prefix="payment")
+    result = payment_discipline(t.invoices, t.payments, t.counterparties, as_of=AS_OF, start=d(2024, 1, 1))
+    got = {r.pop("counterparty_id"): r for r in result.to_pyarrow().to_pylist()}
+    for cid, expected in EXPECTED.items():
+        for column, value in expected.items():
+            assert got[cid][column] == (pytest.approx(value) if isinstance(value, float) else value), (
+                cid,
+                column,
+            )

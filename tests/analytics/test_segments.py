@@ -228,3 +228,38 @@ def test_same_segments_on_every_engine(db_url: str) -> None:
         "split": "X",
         "returns": "Z",
     }
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_same_segments_on_spark(spark: Any) -> None:
+    from pyspark.sql import types as T
+
+    con = ibis.pyspark.connect(spark)
+    spark.createDataFrame(pa.table(TEN).to_pandas()).createOrReplaceTempView("seg_ten")
+    schema = T.StructType(
+        [T.StructField("counterparty_id", T.StringType()), T.StructField("v", T.DecimalType(18, 2))]
+    )
+    five = [(c, Decimal(v)) for c, v in zip(FIVE["counterparty_id"], FIVE["v"], strict=True)]
+    spark.createDataFrame(five, schema=schema).createOrReplaceTempView("seg_five")
+    xyz_schema = T.StructType(
+        [
+            T.StructField("counterparty_id", T.StringType()),
+            T.StructField("order_date", T.DateType()),
+            T.StructField("v", T.LongType()),
+        ]
+    )
+    rows = [(r["counterparty_id"], r["order_date"], r["v"]) for r in XYZ_ROWS]
+    spark.createDataFrame(rows, schema=xyz_schema).createOrReplaceTempView("seg_xyz")
+    scored = seg.rfm_scores(con.table("seg_ten")).order_by("id").to_pyarrow().to_pylist()
+    abc = seg.abc_classes(con.table("seg_five"), value_col="v").order_by("counterparty_id").to_pyarrow()
+    xyz = seg.xyz_classes(con.table("seg_xyz"), amount_col="v", as_of=d(2024, 4, 30), months=4).to_pyarrow()
+    assert scored == _scores(ibis.memtable(TEN))
+    assert abc["abc"].to_pylist() == ["A", "A", "A", "B", "C", "C"]
+    assert dict(zip(xyz["counterparty_id"].to_pylist(), xyz["xyz"].to_pylist(), strict=True)) == {
+        "steady": "X",
+        "wavy": "Y",
+        "lumpy": "Z",
+        "split": "X",
+        "returns": "Z",
+    }
