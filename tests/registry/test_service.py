@@ -273,3 +273,39 @@ def test_bulk_update_changes_only_rows_still_at_their_expected_version(store: St
     second = service.get_record(store, actor=HEAD, kind="counterparties", record_id="C00002")
     assert (first["city"], first["version"]) == ("Uppsala", 2)
     assert (second["city"], second["version"]) == (None, 1)
+
+
+def test_simultaneous_transactions_one_gets_a_conflict(store: Store, db_url: str) -> None:
+    """Two writers inside open transactions at once. DuckDB refuses the second at once (optimistic MVCC);
+    PostgreSQL makes it wait on the row lock, then finds the version moved on. Either way: one conflict, one
+    change kept."""
+    import threading
+
+    create(store)
+    outcome: list[BaseException | None] = []
+
+    def second_writer(other: Store) -> None:
+        try:
+            service.update_counterparty(
+                db=other, actor=HEAD, counterparty_id="C00001", changes={"city": "Lund"}, expected_version=1
+            )
+            outcome.append(None)
+        except ConflictError as exc:
+            outcome.append(exc)
+
+    with connect(db_url) as other:
+        with store.begin() as first:
+            service.update_counterparty(
+                db=first,
+                actor=ANNA,
+                counterparty_id="C00001",
+                changes={"city": "Uppsala"},
+                expected_version=1,
+            )
+            writer = threading.Thread(target=second_writer, args=(other,))
+            writer.start()
+            writer.join(timeout=1.0)  # DuckDB: done already; PostgreSQL: still waiting for the lock
+        writer.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
+    final = service.get_record(store, actor=HEAD, kind="counterparties", record_id="C00001")
+    assert (final["city"], final["version"]) == ("Uppsala", 2)
