@@ -15,7 +15,7 @@ from tests.analytics.engines import memtables
 from tests.analytics.random_company import random_company
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10**6),
     customers=st.integers(1, 8),

@@ -103,6 +103,23 @@ class Bridge:
             for cid, row in self.parts.iterrows()
         ]
 
+    def customer_dicts(self) -> list[dict[str, Any]]:
+        """Every customer's bridge as :meth:`CustomerBridge.as_dict`, built column by column."""
+        columns = {name: self.parts[name].tolist() for name in ("status", "before", "after", *COMPONENTS)}
+        out = []
+        for i, cid in enumerate(self.parts.index):
+            before, after = columns["before"][i], columns["after"][i]
+            row: dict[str, Any] = {
+                "counterparty_id": str(cid),
+                "status": columns["status"][i],
+                "before": from_cents(before),
+                "after": from_cents(after),
+                "change": from_cents(after - before),
+            }
+            row.update({name: from_cents(columns[name][i]) for name in COMPONENTS})
+            out.append(row)
+        return out
+
     def summary(self) -> dict[str, Any]:
         return {
             "from_period": self.from_period.as_dict(),
@@ -132,16 +149,26 @@ def bridge(before: PnL, after: PnL, *, from_period: Period, to_period: Period) -
         >>> c["volume"], c["price_discount"], c["mix_cogs"], b.total_change
         (Decimal('6.00'), Decimal('-6.00'), Decimal('0.00'), Decimal('0.00'))
     """
-    ids = before.frame.index.union(after.frame.index)
-    b = before.frame.reindex(ids, fill_value=0)
-    a = after.frame.reindex(ids, fill_value=0)
-    in0 = ids.isin(before.frame.index)
-    in1 = ids.isin(after.frame.index)
+    if before.universe is not None and before.universe is after.universe:
+        # both periods come from one set of facts: align by position, no string matching
+        assert before.mask is not None and after.mask is not None and before.universe is not None
+        either = before.mask | after.mask
+        ids = before.universe[either]
+        in0, in1 = before.mask[either], after.mask[either]
+    else:
+        ids = before.frame.index.union(after.frame.index)
+        in0, in1 = ids.isin(before.frame.index), ids.isin(after.frame.index)
+        before = PnL(before.frame.reindex(ids[in0]), before.kinds)
+        after = PnL(after.frame.reindex(ids[in1]), after.kinds)
     both, new, lost = in0 & in1, in1 & ~in0, in0 & ~in1
 
-    def col(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
-        return frame[name].to_numpy()
+    def col(pnl: PnL, name: str) -> np.ndarray[Any, Any]:
+        values = pnl.frame[name].to_numpy()
+        out = np.zeros(len(ids), dtype=values.dtype)
+        out[in0 if pnl is before else in1] = values
+        return out
 
+    b, a = before, after
     l0, l1 = col(b, "gross_sales_list"), col(a, "gross_sales_list")
     n0, n1 = col(b, "net_revenue"), col(a, "net_revenue")
     gm0, gm1 = col(b, "gross_margin"), col(a, "gross_margin")

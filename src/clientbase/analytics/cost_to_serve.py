@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,21 +61,33 @@ def priced_activities(activities: ir.Table, cost_drivers: ir.Table) -> ir.Table:
     )
 
 
-def cost_to_serve_facts(priced: ir.Table, periods: Mapping[str, Period]) -> ir.Table:
-    """Per customer, kind and driver (``valid_from``), for every period label ``p``: ``p_quantity``,
-    ``p_cost`` (exact) and ``p_count`` (activities)."""
+def cost_to_serve_facts(priced: ir.Table, periods: Mapping[str, Period], kinds: Sequence[str]) -> ir.Table:
+    """Per customer, for every period label ``p``: ``p_cost_<i>`` the exact cost of the activities of
+    ``kinds[i]``, and ``p_count`` the number of priced activities (one GROUP BY customer, no pivot after)."""
+    t = priced.filter(in_any(priced.activity_date, periods) & priced.valid_from.notnull())
+    aggs: dict[str, ir.Value] = {}
+    for label, period in periods.items():
+        inside = in_period(t.activity_date, period)
+        for i, kind in enumerate(kinds):
+            aggs[f"{label}_cost_{i}"] = money_sum(t.cost, inside & (t.kind == kind), COST_SCALE)
+        aggs[f"{label}_count"] = t.count(where=inside)
+    return t.group_by("counterparty_id").aggregate(**aggs)
+
+
+def driver_usage(priced: ir.Table, periods: Mapping[str, Period]) -> ir.Table:
+    """Per kind and driver (``valid_from``; null: no driver prices it), for every period label ``p``:
+    ``p_quantity`` (driver units) and ``p_count`` (activities)."""
     t = priced.filter(in_any(priced.activity_date, periods))
     aggs: dict[str, ir.Value] = {}
     for label, period in periods.items():
         inside = in_period(t.activity_date, period)
         aggs[f"{label}_quantity"] = money_sum(t.quantity, inside, 3)
-        aggs[f"{label}_cost"] = money_sum(t.cost, inside, COST_SCALE)
         aggs[f"{label}_count"] = t.count(where=inside)
-    return t.group_by("counterparty_id", "kind", "valid_from").aggregate(**aggs)
+    return t.group_by("kind", "valid_from").aggregate(**aggs)
 
 
-def check_priced(rows: list[dict[str, object]], labels: list[str]) -> None:
-    """Raise when an activity in a period has no cost driver valid on its date."""
+def check_priced(usage: list[dict[str, object]], labels: list[str]) -> None:
+    """Raise when an activity in a period has no cost driver valid on its date (rows of :func:`driver_usage`)."""
     problems = [
         Problem(
             file="activities",
@@ -83,11 +95,11 @@ def check_priced(rows: list[dict[str, object]], labels: list[str]) -> None:
             column="kind",
             value=str(r["kind"]),
             rule=(
-                f"{r[f'{label}_count']} activit(ies) of customer {r['counterparty_id']} have no cost driver "
-                "valid on their date; add a cost_drivers row for this kind covering those dates"
+                f"{r[f'{label}_count']} activit(ies) of kind {r['kind']!r} have no cost driver valid on their "
+                "date; add a cost_drivers row for this kind covering those dates"
             ),
         )
-        for r in rows
+        for r in usage
         for label in labels
         if r["valid_from"] is None and int(str(r[f"{label}_count"])) > 0
     ]

@@ -17,14 +17,21 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from clientbase.analytics import cost_to_serve as cts
 from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_facts, financing_rate
 from clientbase.analytics.headline import headline
 from clientbase.analytics.period import Periods, resolve_periods
-from clientbase.analytics.pnl import CustomerPnL, PnL, Totals, build_pnl, collect_facts, totals
+from clientbase.analytics.pnl import (
+    CustomerPnL,
+    PnL,
+    Totals,
+    build_pnl,
+    collect_facts,
+    customer_dicts,
+    totals,
+)
 from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES, RollupRow, rollup
 from clientbase.analytics.sales import orders_by_customer, orders_from_lines, sales_by_customer
 from clientbase.analytics.tables import Tables
@@ -72,6 +79,8 @@ class Analysis:
     def document(self) -> dict[str, Any]:
         """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
         p = self.periods
+        known = self.attributes["name"].reindex(self.whale.ids)
+        names = {str(k): (None if v is None or v != v else str(v)) for k, v in known.items()}
         return {
             "currency": self.currency,
             "financing_rate_annual": self.financing_rate,
@@ -80,14 +89,13 @@ class Analysis:
             "totals": self.totals.as_dict(),
             "totals_previous": self.totals_previous.as_dict(),
             "customers": [
-                {"name": self.name(cid), **self.customers[cid].as_dict()} for cid in self.ranked_ids()
+                {"name": names.get(c["counterparty_id"]), **c}
+                for c in customer_dicts(self.customers, self.whale.ids)
             ],
             "whale": self.whale.summary(),
             "bridge": {
                 **self.bridge.summary(),
-                "customers": [
-                    b.as_dict() for b in self.bridge.customers if b.change or b.status != "continuing"
-                ],
+                "customers": self.bridge.customer_dicts(),
             },
             "headline": self.headline,
             "capacity": [u.as_dict() for u in self.capacity],
@@ -184,8 +192,10 @@ def analyze(
     )
     orders = _arrow("orders per customer", orders_by_customer(headers, by_label))
     priced = cts.priced_activities(tables.activities, tables.cost_drivers)
-    activity = _arrow("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label))
-    cts.check_priced(activity.filter(pc.is_null(activity["valid_from"])).to_pylist(), [CUR, PREV])
+    usage = _rows("activities per cost driver", cts.driver_usage(priced, by_label))
+    cts.check_priced(usage, [CUR, PREV])
+    kinds = sorted({str(d["kind"]) for d in drivers})
+    activity = _arrow("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label, kinds))
     credit_periods = {
         CUR: (periods.current, periods.as_of),
         PREV: (periods.previous, periods.as_of_previous),
@@ -195,16 +205,19 @@ def analyze(
     attribute_cols = ["counterparty_id", "name", *[c for c in ROLLUP_ATTRIBUTES if c in cp.columns]]
     attributes = _arrow("counterparties", cp.select(*attribute_cols)).to_pandas().set_index("counterparty_id")
 
-    facts = collect_facts([CUR, PREV], sales=sales, orders=orders, cost_to_serve=activity, credit=credit)
+    facts = collect_facts(
+        [CUR, PREV], kinds, sales=sales, orders=orders, cost_to_serve=activity, credit=credit
+    )
     current = build_pnl(CUR, facts, financing_rate=rate)
     previous = build_pnl(PREV, facts, financing_rate=rate)
-    used: dict[tuple[str, dt.date], Decimal] = {}
-    priced_rows = activity.filter(pc.invert(pc.is_null(activity["valid_from"])))
-    by_driver = priced_rows.group_by(["kind", "valid_from"]).aggregate([(f"{CUR}_quantity", "sum")])
-    for r in by_driver.to_pylist():
-        used[(r["kind"], r["valid_from"])] = Decimal(r[f"{CUR}_quantity_sum"])
+    used = {
+        (str(r["kind"]), r["valid_from"]): Decimal(r[f"{CUR}_quantity"])
+        for r in usage
+        if r["valid_from"] is not None
+    }
     total_now, total_before = totals(current), totals(previous)
     the_bridge = bridge(previous, current, from_period=periods.previous, to_period=periods.current)
+    aligned = attributes.reindex(current.frame.index)  # once, not once per roll-up
     return Analysis(
         periods=periods,
         currency=currency,
@@ -221,7 +234,7 @@ def analyze(
             sales_after=total_now.lines["net_revenue"],
             attributes=attributes,
         ),
-        rollups={by: rollup(current, attributes, by) for by in ROLLUP_ATTRIBUTES if by in cp.columns},
+        rollups={by: rollup(current, aligned, by) for by in ROLLUP_ATTRIBUTES if by in cp.columns},
         capacity=cts.capacity_use(drivers, used, periods.current),
         attributes=attributes,
     )
