@@ -162,6 +162,16 @@ def test_value_command(demo: tuple[str, DemoData], value: CustomerValue) -> None
     assert {r["counterparty_id"] for r in doc["a_revenue_c_profit"]} == set(
         value.a_revenue_c_profit()["counterparty_id"]
     )
+    narrow = runner.invoke(app, ["value", "--db", demo[0], "--json", "--abc", "50,30", "--xyz", "30,60"])
+    assert narrow.exit_code == 0, narrow.output
+    cells = json.loads(narrow.stdout)["abc_xyz"]
+    a_default = sum(doc["abc_xyz"][f"A{x}"] for x in "XYZ")
+    assert (
+        sum(cells[f"A{x}"] for x in "XYZ") < a_default
+    )  # A up to 50 % holds fewer customers than up to 80 %
+    assert cells["AZ"] + cells["BZ"] + cells["CZ"] < sum(doc["abc_xyz"][f"{a}Z"] for a in "ABC")
+    bad = runner.invoke(app, ["value", "--db", demo[0], "--abc", "eighty"])
+    assert bad.exit_code == 2 and "--abc 80,15" in bad.output
     table = runner.invoke(app, ["value", "--db", demo[0], "--limit", "5", "--horizon-months", "6"])
     assert table.exit_code == 0, table.output
     assert "Top 5 customers by lifetime value" in table.stdout and "Champions" in table.stdout

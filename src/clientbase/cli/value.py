@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from clientbase.analytics.segments import AbcThresholds, XyzThresholds
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -20,6 +21,15 @@ from clientbase.cli.common import (
 )
 from clientbase.cli.main import app
 from clientbase.decisions.value import PURCHASE_MODELS, CustomerValue, ValueOptions, customer_value
+
+
+def _two_percentages(text: str, option: str) -> tuple[Decimal, Decimal]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        first, second = (Decimal(p) for p in parts)
+    except (ValueError, ArithmeticError):
+        raise typer.BadParameter(f"give two percentages separated by a comma, e.g. {option} 80,15") from None
+    return first / 100, second / 100
 
 
 def _cell(value: Any, digits: int = 2) -> str:
@@ -126,6 +136,12 @@ def value_command(
     model: Annotated[
         str, typer.Option("--model", help=f"Purchase model: {', '.join(PURCHASE_MODELS)}.")
     ] = "bgnbd",
+    abc: Annotated[
+        str, typer.Option("--abc", help="ABC shares in percent: A, then B (C is the rest).")
+    ] = "80,15",
+    xyz: Annotated[
+        str, typer.Option("--xyz", help="XYZ limits of the coefficient of variation in percent: X, then Y.")
+    ] = "10,25",
     limit: Annotated[int, typer.Option("--limit", min=1, help="Customers shown in the table.")] = 20,
     json: JsonOption = False,
 ) -> None:
@@ -134,11 +150,17 @@ def value_command(
     CLV is on net contribution per purchase (from the per-customer P&L), not revenue. --json prints every
     customer, the segment counts, the ABC-XYZ nine-box and the customers A by revenue but C by profit.
 
-    Example: clientbase value --db duckdb:///./clientbase.duckdb --horizon-months 12 --limit 20
+    Example: clientbase value --db duckdb:///./clientbase.duckdb --horizon-months 12 --abc 80,15 --limit 20
     """
+    a_share, b_share = _two_percentages(abc, "--abc")
+    x_limit, y_limit = _two_percentages(xyz, "--xyz")
     with cli_errors():
         options = ValueOptions(
-            horizon_months=horizon_months, monthly_discount_rate=discount_rate, model=model
+            horizon_months=horizon_months,
+            monthly_discount_rate=discount_rate,
+            model=model,
+            abc=AbcThresholds(a=a_share, b=b_share),
+            xyz=XyzThresholds(x=float(x_limit), y=float(y_limit)),
         )
     with open_store(db) as store, cli_errors():
         value = customer_value(store, as_of=as_of.date() if as_of else None, options=options)
