@@ -21,7 +21,8 @@ from clientbase import schema
 from clientbase.errors import ConfigurationError
 from clientbase.registry.bulk import delete_fields, insert_rows
 
-SOURCES = ("ui", "api", "merge")
+#: sources written as they are; imports write ``import:<batch_id>``
+SOURCES = tuple(source for source in schema.CHANGE_SOURCES if source != "import")
 
 
 def utc_now() -> dt.datetime:

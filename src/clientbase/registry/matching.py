@@ -91,7 +91,7 @@ FREE_MAIL_DOMAINS = frozenset(
 )
 
 #: Russian legal forms cleanco does not know, dropped before comparing names.
-_EXTRA_LEGAL_FORMS = re.compile(r"\b(ооо|оао|зао|пао|ао|ип|нко|ooo|oao|zao|pao|ao|ip)\b", re.IGNORECASE)
+_EXTRA_LEGAL_FORMS = re.compile(r"\b(ооо|оао|зао|пао|ао|ип|нко|ooo|oao|zao|pao)\b", re.IGNORECASE)
 
 
 class LegalForms:
