@@ -108,15 +108,20 @@ def whale_curve(ids: Any, net_contribution_cents: Any) -> WhaleCurve:
         >>> w.peak, w.customers_at_peak, w.total, w.tail_loss, w.peak_share_of_profit
         (Decimal('120.00'), 2, Decimal('80.00'), Decimal('40.00'), Decimal('1.5000'))
     """
-    frame = pd.DataFrame({"id": list(ids), "c": np.asarray(net_contribution_cents)})
-    frame = frame.sort_values(["c", "id"], ascending=[False, True], kind="mergesort")
-    contribution = frame["c"].to_numpy()
+    id_values = np.asarray(list(ids), dtype=object)
+    cents = np.asarray(net_contribution_cents)
+    if len(id_values) > 1 and not pd.Index(id_values).is_monotonic_increasing:
+        by_id = np.argsort(id_values, kind="stable")
+        id_values, cents = id_values[by_id], cents[by_id]
+    # ids ascending, then a stable sort on the contribution: ties stay in id order
+    order = np.argsort(-cents, kind="stable")
+    contribution = cents[order]
     cumulative = np.cumsum(contribution) if len(contribution) else contribution
     at_peak = 0
     if len(cumulative) and cumulative.max() > 0:
         at_peak = int(np.argmax(cumulative)) + 1
     return WhaleCurve(
-        ids=frame["id"].to_numpy(),
+        ids=id_values[order],
         contribution=contribution,
         cumulative=cumulative,
         customers_at_peak=at_peak,
