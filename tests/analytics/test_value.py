@@ -136,16 +136,21 @@ def test_options_that_cannot_work_are_refused() -> None:
         customer_value(store)
 
 
-def test_same_value_on_every_engine(db_url: str) -> None:
+@pytest.fixture(scope="module")
+def small_on_duckdb() -> tuple[DemoData, CustomerValue]:
     data = generate(customers=120, years=2, seed=3)
-    results = []
-    for url in ("duckdb:///:memory:", db_url):
-        with connect(url) as store:
-            load_demo(store, data)
-            results.append(customer_value(store))
-    a, b = (r.customers for r in results)
-    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
-    assert results[0].purchase_model.params_ == pytest.approx(results[1].purchase_model.params_, rel=1e-9)
+    with connect("duckdb:///:memory:") as store:
+        load_demo(store, data)
+        return data, customer_value(store)
+
+
+def test_same_value_on_every_engine(db_url: str, small_on_duckdb: tuple[DemoData, CustomerValue]) -> None:
+    data, expected = small_on_duckdb
+    with connect(db_url) as store:
+        load_demo(store, data)
+        got = customer_value(store)
+    pd.testing.assert_frame_equal(got.customers, expected.customers, check_exact=False, rtol=1e-9)
+    assert got.purchase_model.params_ == pytest.approx(expected.purchase_model.params_, rel=1e-9)
 
 
 def test_value_command(demo: tuple[str, DemoData], value: CustomerValue) -> None:
