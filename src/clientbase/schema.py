@@ -78,6 +78,9 @@ def column(name: str, type_: Any, field: Field, *, primary_key: bool = False) ->
 
 metadata = sa.MetaData()
 
+#: Marks a big fact table: written only by the bulk loader, which enforces its key (see store.migrate).
+BULK = {"bulk": True}
+
 managers = sa.Table(
     "managers",
     metadata,
@@ -203,6 +206,7 @@ orders = sa.Table(
     column("order_date", sa.Date, Field("Order date", "2024-05-17", required=True)),
     column("manager_id", ID, Field("Manager who took the order", "M01", references="managers.manager_id")),
     comment="Order headers; derived from order_lines when orders.csv is absent.",
+    info=BULK,
 )
 
 order_lines = sa.Table(
@@ -254,6 +258,7 @@ order_lines = sa.Table(
         Field("Cost per unit on the day", "81.50", required=True, unit="currency", minimum=0),
     ),
     comment="Sales lines. Returns are credit-note lines with negative quantity.",
+    info=BULK,
 )
 
 invoices = sa.Table(
@@ -274,6 +279,7 @@ invoices = sa.Table(
         Field("Amount invoiced (negative for a credit note)", "348.30", required=True, unit="currency"),
     ),
     comment="Invoices; the credit given runs from issue date to payment date.",
+    info=BULK,
 )
 
 payments = sa.Table(
@@ -297,6 +303,7 @@ payments = sa.Table(
     column("paid_date", sa.Date, Field("Date the money arrived", "2024-06-20", required=True)),
     column("amount", MONEY, Field("Amount paid", "348.30", required=True, unit="currency")),
     comment="Payments received against invoices; several per invoice allowed.",
+    info=BULK,
 )
 
 activities = sa.Table(
@@ -332,6 +339,7 @@ activities = sa.Table(
     column("manager_id", ID, Field("Manager who did it", "M01", references="managers.manager_id")),
     column("order_id", ID, Field("Order it served, if one", "O2024-000123")),
     comment="Cost-to-serve events: visits, calls, deliveries, order handling, tickets, rush orders ...",
+    info=BULK,
 )
 
 cost_drivers = sa.Table(

@@ -212,31 +212,43 @@ def _derive_orders(validator: duckdb.DuckDBPyConnection, lines: Staged) -> Stage
 
 
 def _validate(validator: duckdb.DuckDBPyConnection, s: Staged) -> tuple[list[Problem], int]:
-    """Run every column and row rule; on success replace the raw relation by a typed ``typed_<table>``."""
+    """Run every column and row rule; on success replace the raw relation by a typed ``typed_<table>``.
+
+    All rules of a table are counted in ONE scan; only the rules that fail are queried again for examples.
+    """
     problems: list[Problem] = []
-    total = 0
     present = {row[0] for row in validator.execute(f"DESCRIBE {s.relation}").fetchall()}
-    raw = f"(SELECT {', '.join(_raw_select(c, present) for c in s.table.columns)}, {ROW} FROM {s.relation})"
-    checks = column_checks(s.table, raw) + ROW_RULES.get(s.table.name, [])
-    for check in checks:
-        sql = f"SELECT {ROW}, CAST({q(check.column)} AS VARCHAR) FROM {raw} WHERE {check.where}"
-        count = validator.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+    filled = f"filled_{s.table.name}"
+    validator.execute(
+        f"CREATE OR REPLACE TABLE {filled} AS "
+        f"SELECT {', '.join(_raw_select(c, present) for c in s.table.columns)}, {ROW} FROM {s.relation}"
+    )
+    validator.execute(f"DROP TABLE IF EXISTS {s.relation}")
+    checks = column_checks(s.table, filled) + ROW_RULES.get(s.table.name, [])
+    keys = ", ".join(q(k) for k in key_columns(s.table))
+    counts = validator.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
+        + f", (SELECT count(*) FROM (SELECT 1 FROM {filled} GROUP BY {keys} HAVING count(*) > 1)) FROM {filled}"
+    ).fetchall()[0]
+    for check, count in zip(checks, counts, strict=False):
         if count:
-            total += count
-            rows = validator.execute(f"{sql} ORDER BY {ROW} LIMIT {MAX_PROBLEMS}").fetchall()
+            rows = validator.execute(
+                f"SELECT {ROW}, CAST({q(check.column)} AS VARCHAR) FROM {filled} WHERE {check.where} "
+                f"ORDER BY {ROW} LIMIT {MAX_PROBLEMS}"
+            ).fetchall()
             problems += [Problem(s.source, row, check.column, value, check.rule) for row, value in rows]
-    keys = key_columns(s.table)
-    key_list = ", ".join(q(k) for k in keys)
-    dup_sql = f"""SELECT {ROW}, concat_ws(' / ', {key_list}) FROM (
-            SELECT {ROW}, {key_list}, count(*) OVER (PARTITION BY {key_list}) AS n FROM {raw}) WHERE n > 1"""
-    dups = validator.execute(f"{dup_sql} ORDER BY {ROW} LIMIT {MAX_PROBLEMS}").fetchall()
-    if dups:
+    total = sum(counts[:-1])
+    if counts[-1]:
+        dup_sql = f"""SELECT {ROW}, concat_ws(' / ', {keys}) FROM (
+            SELECT {ROW}, {keys}, count(*) OVER (PARTITION BY {keys}) AS n FROM {filled}) WHERE n > 1"""
         total += validator.execute(f"SELECT count(*) FROM ({dup_sql})").fetchall()[0][0]
+        dups = validator.execute(f"{dup_sql} ORDER BY {ROW} LIMIT {MAX_PROBLEMS}").fetchall()
         problems += [
             Problem(
                 s.source,
                 row,
-                "/".join(keys),
+                "/".join(key_columns(s.table)),
                 value,
                 "duplicate key: another row of this file has the same key",
             )
@@ -244,7 +256,10 @@ def _validate(validator: duckdb.DuckDBPyConnection, s: Staged) -> tuple[list[Pro
         ]
     if total == 0:
         typed = ", ".join(f"CAST({q(c.name)} AS {sql_type(c)}) AS {q(c.name)}" for c in s.table.columns)
-        validator.execute(f"CREATE OR REPLACE TABLE typed_{s.table.name} AS SELECT {ROW}, {typed} FROM {raw}")
+        validator.execute(
+            f"CREATE OR REPLACE TABLE typed_{s.table.name} AS SELECT {ROW}, {typed} FROM {filled}"
+        )
+        validator.execute(f"DROP TABLE {filled}")
     return problems, total
 
 
@@ -265,7 +280,7 @@ def _raw_select(column: sa.Column[Any], present: set[str]) -> str:
         )
         return f"coalesce(CAST({value} AS VARCHAR), {generated}) AS {name}"
     if value == "NULL":
-        return f"NULL AS {name}"
+        return f"CAST(NULL AS VARCHAR) AS {name}"
     return name
 
 
@@ -323,13 +338,21 @@ def _merge(
         with store.begin() as conn:
             for s in staged:
                 name = s.table.name
-                columns = [c.name for c in s.table.columns]
-                data = validator.execute(
-                    f"SELECT {', '.join(q(c) for c in columns)} FROM typed_{name} ORDER BY {ROW}"
-                ).to_arrow_table()
-                stage = f"_stage_{name}"
-                _copy_to_stage(conn, store.dialect, s.table, data, stage)
-                report.tables[name] = _merge_stage(conn, s, stage, dry_run=dry_run)
+                columns = ", ".join(q(c.name) for c in s.table.columns)
+                # A plain scan keeps the file's order; no sort needed.
+                data = validator.execute(f"SELECT {columns} FROM typed_{name}").to_arrow_table()
+                validator.execute(f"DROP TABLE typed_{name}")
+                if conn.exec_driver_sql(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {q(name)} LIMIT 1) AS x"
+                ).scalar_one():
+                    stage = f"_stage_{name}"
+                    _copy_into(conn, store.dialect, s.table, data, stage, temporary=True)
+                    report.tables[name] = _merge_stage(conn, s, stage, dry_run=dry_run)
+                else:
+                    # Nothing there yet: every row is new, so insert straight into the table.
+                    if not dry_run:
+                        _copy_into(conn, store.dialect, s.table, data, q(name), temporary=False)
+                    report.tables[name] = TableCounts(inserted=data.num_rows)
             if dry_run:
                 conn.rollback()
     except sa.exc.DBAPIError as exc:
@@ -337,24 +360,30 @@ def _merge(
     return report
 
 
-def _copy_to_stage(conn: sa.Connection, dialect: str, table: sa.Table, data: pa.Table, stage: str) -> None:
-    """Put ``data`` into a temporary table ``stage`` shaped like ``table`` inside the open transaction."""
+def _copy_into(
+    conn: sa.Connection, dialect: str, table: sa.Table, data: pa.Table, target: str, *, temporary: bool
+) -> None:
+    """Append ``data`` to ``target`` inside the open transaction; ``temporary`` first creates it like ``table``."""
     raw = conn.connection.driver_connection
     columns = ", ".join(q(c.name) for c in table.columns)
     if dialect == "duckdb":
         duck: Any = raw  # duckdb-engine's wrapper passes register() through to the DuckDB connection
         duck.register("_incoming", data)
-        conn.exec_driver_sql(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {columns} FROM _incoming")
+        if temporary:
+            conn.exec_driver_sql(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT {columns} FROM _incoming")
+        else:
+            conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM _incoming")
         duck.unregister("_incoming")
         return
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {q(table.name)}) ON COMMIT DROP")
-    buffer = io.BytesIO()
-    pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    buffer.seek(0)
+    if temporary:
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {target} (LIKE {q(table.name)}) ON COMMIT DROP")
     pg: Any = raw
-    with pg.cursor() as cur, cur.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    with pg.cursor() as cur, cur.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        for batch in data.to_batches(max_chunksize=200_000):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, options)
+            copy.write(buffer.getvalue())
 
 
 def _merge_stage(conn: sa.Connection, staged: Staged, stage: str, *, dry_run: bool) -> TableCounts:
