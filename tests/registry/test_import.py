@@ -120,8 +120,9 @@ def test_updates_show_a_field_diff_and_undo_restores_the_exact_prior_state(
     plan = plan_import(store, path=write_anna(tmp_path), actor=ANNA)
     assert counts(plan) == (1, 2, 0, 0)
     rows = {r.row: r for r in plan.rows}
-    assert (rows[1].record_id, rows[1].rule) == ("C00001", "tax_id")
-    assert (rows[4].record_id, rows[4].rule) == ("C00002", "email domain")  # einkauf@ vs info@schaefer-bau.de
+    # rows as a spreadsheet shows anna.csv: title 1, empty 2, header 3, Müller 4, empty 5, Öztürk 6, Schäfer 7
+    assert (rows[4].record_id, rows[4].rule) == ("C00001", "tax_id")
+    assert (rows[7].record_id, rows[7].rule) == ("C00002", "email domain")  # einkauf@ vs info@schaefer-bau.de
     diffs = {(d["record_id"], d["field"]): (d["old"], d["new"]) for d in plan.diffs()}
     assert diffs[("C00001", "payment_days")] == ("14", "30")
     assert diffs[("C00001", "phone")] == ("+49897654321", "+49891234567")
@@ -191,21 +192,22 @@ def test_rejected_rows_are_reported_with_row_column_value_and_reason(store: Stor
     plan = plan_import(store, path=path, actor=HEAD)
     assert counts(plan) == (1, 0, 0, 4)
     errors = {(e["row"], e["column"]): (e["value"], e["reason"]) for e in plan.summary()["errors"]}
-    assert errors[(2, "Zahlungsziel")] == ("dreißig", "type: not a whole number")
-    assert errors[(2, "Kunde seit")][1] == "type: no such date"
+    # the header is row 1: Gut 2, Schlecht 3, Gut Kopie 4, Fremd 5, Ohne Land 6
+    assert errors[(3, "Zahlungsziel")] == ("dreißig", "type: not a whole number")
+    assert errors[(3, "Kunde seit")][1] == "type: no such date"
     # every problem of a row at once, each under the file's own column name
-    assert errors[(2, "USt-IdNr.")][0] == "DE136695977"
-    assert errors[(2, "USt-IdNr.")][1].startswith("format: not a valid DE VAT/tax number")
-    assert errors[(2, "E-Mail")][1].startswith("format:")
-    assert errors[(2, "Telefon")][1].startswith("format:")
-    assert errors[(3, None)] == (None, "duplicate of row 1 (same tax_id)")
-    assert errors[(4, "Betreuer")] == ("Zoe Unknown", "reference: no such manager (id, name or e-mail)")
-    assert errors[(5, "Land")] == (None, "required: an active customer needs a country")
+    assert errors[(3, "USt-IdNr.")][0] == "DE136695977"
+    assert errors[(3, "USt-IdNr.")][1].startswith("format: not a valid DE VAT/tax number")
+    assert errors[(3, "E-Mail")][1].startswith("format:")
+    assert errors[(3, "Telefon")][1].startswith("format:")
+    assert errors[(4, None)] == (None, "duplicate of row 2 (same tax_id)")
+    assert errors[(5, "Betreuer")] == ("Zoe Unknown", "reference: no such manager (id, name or e-mail)")
+    assert errors[(6, "Land")] == (None, "required: an active customer needs a country")
     report = batch.write_error_report(plan.errors, tmp_path / "errors.csv")
     with report.open(encoding="utf-8-sig") as handle:
         lines = list(csv.reader(handle))
     assert lines[0] == ["row", "column", "value", "reason"]
-    assert ["3", "", "", "duplicate of row 1 (same tax_id)"] in lines
+    assert ["4", "", "", "duplicate of row 2 (same tax_id)"] in lines
     assert len(lines) == 1 + len(plan.errors)
 
 

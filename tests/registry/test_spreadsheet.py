@@ -20,8 +20,8 @@ def test_anna_cp1252_semicolons_title_line_and_empty_row(tmp_path: Path) -> None
     table = read_table(write_anna(tmp_path))
     assert (table.encoding, table.delimiter) == ("cp1252", ";")
     assert table.headers[0] == "Firma" and table.headers[-1] == "Ansprechpartner"
-    # trailing space dropped, the empty row skipped but counted: data rows 1, 3, 4
-    assert [number for number, _ in table.rows] == [1, 3, 4]
+    # rows as a spreadsheet shows them: title 1, empty 2, header 3, data 4, the empty row 5 skipped, data 6 and 7
+    assert [number for number, _ in table.rows] == [4, 6, 7]
     assert table.rows[0][1][0] == "Müller Werkzeuge GmbH"
 
 
@@ -44,10 +44,26 @@ def test_claire_xlsx_sheets_title_row_and_merged_header(tmp_path: Path) -> None:
     table = read_table(path)
     assert table.sheet == "Clients" and table.sheets == ["Clients", "Notes"]
     assert table.headers[-2:] == ["Contact Nom", "Contact Téléphone"]
+    assert [number for number, _ in table.rows] == [4, 5]  # title 1, header 2, sub-headers 3
     assert table.rows[0][1][0] == "Les Fromages Réunis SARL"  # trailing spaces gone
     assert table.rows[0][1][8] == dt.date(2022, 6, 1)
     assert table.rows[1][1][7] == 7500.5
     assert read_table(path, sheet="Notes").headers == ["nothing here"]
+
+
+def test_workbook_rows_count_the_empty_area_above_and_left(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "offset.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Kunden")
+    sheet.write_row(2, 1, ["Firma", "Land"])  # the header in B3
+    sheet.write_row(3, 1, ["Nordic Tools AB", "SE"])
+    sheet.write_row(5, 1, ["Öresund Trä AB", "SE"])  # row 5 left empty
+    book.close()
+    table = read_table(path)
+    assert table.headers == ["Firma", "Land"]
+    assert [number for number, _ in table.rows] == [4, 6]  # as the spreadsheet shows them
 
 
 def write_ods(path: Path, sheet: str, rows: list[list[object]]) -> Path:
@@ -92,7 +108,7 @@ def test_ods_workbook(tmp_path: Path) -> None:
     table = read_table(path)
     assert (table.headers, table.rows) == (
         ["Firma", "Land", "Zahlungsziel"],
-        [(1, ["Nordic Tools AB", "SE", 30])],
+        [(2, ["Nordic Tools AB", "SE", 30])],  # the header is row 1
     )
 
 
@@ -101,7 +117,8 @@ def test_merged_header_in_a_csv_export(tmp_path: Path) -> None:
     path.write_text("Firma;Kontakt;;Ort\n;Name;Telefon;\nACME GmbH;Eva;0301234567;Berlin\n", encoding="utf-8")
     table = read_table(path)
     assert table.headers == ["Firma", "Kontakt Name", "Kontakt Telefon", "Ort"]
-    assert table.rows == [(1, ["ACME GmbH", "Eva", "0301234567", "Berlin"])]  # CSV cells stay text
+    # header 1, sub-headers 2, data 3; CSV cells stay text
+    assert table.rows == [(3, ["ACME GmbH", "Eva", "0301234567", "Berlin"])]
 
 
 def test_encoding_can_be_overridden(tmp_path: Path) -> None:

@@ -105,6 +105,23 @@ def test_parquet_invoices_payments_and_activities(base: Store, tmp_path: Path) -
         invoices,
     )
     assert counts(import_transactions(base, invoices, table="invoices"), "invoices") == (2, 0, 0)
+    # Parquet rows are numbered like a spreadsheet export of the table: column names row 1, first row 2
+    bad_invoices = tmp_path / "bad_invoices.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "invoice_id": ["F3", "F4"],
+                "counterparty_id": ["C1", "C2"],
+                "issue_date": ["2024-05-18", "18.05.2024"],
+                "due_date": ["2024-06-17", "2024-06-19"],
+                "amount": ["10.00", "20.00"],
+            }
+        ),
+        bad_invoices,
+    )
+    with pytest.raises(ValidationError) as caught:
+        import_transactions(base, bad_invoices, table="invoices")
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(3, "issue_date", "18.05.2024")]
     payments = tmp_path / "payments.csv"
     payments.write_text(
         "invoice_id,paid_date,amount\nF1,2024-06-20,300.00\nF1,2024-06-20,48.30\n", encoding="utf-8"

@@ -434,7 +434,11 @@ def list_batches(store: Store) -> list[dict[str, Any]]:
 
 
 def write_error_report(problems: list[Problem], path: str | Path) -> Path:
-    """Write rejected rows' problems as CSV: ``row, column, value, reason`` (UTF-8 with BOM for Excel)."""
+    """Write rejected rows' problems as CSV: ``row, column, value, reason`` (UTF-8 with BOM for Excel).
+
+    ``row`` is the row as a spreadsheet shows the imported file (the header on the first line is row 1), empty
+    for a problem with the whole file.
+    """
     target = Path(path)
     with target.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)

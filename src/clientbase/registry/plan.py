@@ -40,7 +40,10 @@ ACTIONS = ("new", "updated", "unchanged", "rejected")
 
 @dataclass
 class RowPlan:
-    """What one data row will do. ``changes`` are the cleaned values to write (all of them for a new record)."""
+    """What one data row will do. ``changes`` are the cleaned values to write (all of them for a new record).
+
+    ``row`` is the row number a spreadsheet shows for it (the header on the first line is row 1).
+    """
 
     row: int
     action: str

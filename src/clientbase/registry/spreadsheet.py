@@ -6,7 +6,9 @@ unless given, and the delimiter is sniffed from ``, ; TAB |``. XLSX / XLS / ODS 
 
 Messy files work: title lines above the header are skipped, a header cell merged over several columns with
 sub-headers below (``Contact`` over ``Name | Phone``) gives ``Contact Name`` and ``Contact Phone``, empty rows
-are skipped (row numbers still count them), and text cells lose surrounding and non-breaking spaces. Typed
+are skipped, and text cells lose surrounding and non-breaking spaces. Each data row keeps the number a
+spreadsheet shows for it, as every error report does (:class:`clientbase.errors.Problem`): a header on the first
+line is row 1, so the first data row is row 2; title lines, sub-header lines and empty rows count. Typed
 parsing of the cells (numbers with thousands separators, dates) happens after the mapping, in :mod:`.cells`.
 """
 
@@ -36,7 +38,8 @@ Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | None
 class Sheet:
     """A table read from a file: ``headers`` and ``rows`` of ``(row number, cells)``.
 
-    Row 1 is the first line under the header; empty rows are skipped but counted.
+    Row numbers are the ones a spreadsheet shows (a header on the first line is row 1, so data starts at
+    row 2); title lines and empty rows are skipped but counted.
     """
 
     file: str
@@ -149,8 +152,8 @@ def read_table(
         >>> path = os.path.join(folder, "kunden.csv")
         >>> _ = open(path, "w", encoding="cp1252").write("Firma;Ort\\n\\nMüller GmbH ;München\\n")
         >>> table = read_table(path)
-        >>> table.headers, table.rows, table.encoding, table.delimiter
-        (['Firma', 'Ort'], [(2, ['Müller GmbH', 'München'])], 'cp1252', ';')
+        >>> table.headers, table.rows, table.encoding, table.delimiter  # header row 1, empty row 2, data row 3
+        (['Firma', 'Ort'], [(3, ['Müller GmbH', 'München'])], 'cp1252', ';')
     """
     path = Path(path)
     name = path.name
@@ -252,7 +255,7 @@ def _shape(
     else:
         headers = [str(c or "") for c in top]
         first_data = header_index + 1
-    data = [(n - first_data + 1, rows[n]) for n in range(first_data, len(rows))]
+    data = [(n + 1, rows[n]) for n in range(first_data, len(rows))]  # the row number the sheet shows
     used = [i for i in range(width) if headers[i] or any(cells[i] is not None for _, cells in data)]
     headers = _unique([headers[i] or f"column {i + 1}" for i in used])
     kept = [

@@ -106,9 +106,10 @@ def _stage_parquet(validator: duckdb.DuckDBPyConnection, table: sa.Table, path: 
     if problems:
         raise ValidationError(problems)
     relation = f"raw_{table.name}"
-    # rows are numbered as in the file, 1 = the first row (Parquet has no header row)
+    # rows are numbered as a spreadsheet shows the table (the column names are row 1, the first row is row 2),
+    # like a CSV file's rows and the Arrow tables of the exchange loader
     validator.execute(
-        f"CREATE OR REPLACE TABLE {relation} AS SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) "
+        f"CREATE OR REPLACE TABLE {relation} AS SELECT file_row_number + 2 AS {ROW}, * EXCLUDE (file_row_number) "
         f"FROM read_parquet({_literal(path)}, file_row_number=true)"
     )
     return Staged(table, relation, path.name, frozenset(columns))
