@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
+from json import dumps
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,7 +22,6 @@ from clientbase.cli.common import (
     cli_errors,
     console,
     open_store,
-    print_json,
 )
 from clientbase.cli.main import app
 
@@ -72,6 +73,14 @@ def run_analysis(
             compare_start=_date(compare_start),
             compare_end=_date(compare_end),
         )
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _money(value: Decimal | None) -> str:
@@ -162,7 +171,8 @@ def analyze_command(
     """
     a = run_analysis(db, start, end, as_of, compare_start, compare_end)
     if json:
-        print_json(a.document())
+        # compact, so the C encoder writes it: with every customer the document holds millions of values
+        sys.stdout.write(dumps(a.document(), default=_json_value, ensure_ascii=False) + "\n")
     else:
         _print_analysis(a, top)
 
