@@ -17,6 +17,7 @@ from clientbase.decisions.value import VALUE_COLUMNS, CustomerValue, ValueOption
 from clientbase.demo.build import load_demo
 from clientbase.demo.generate import DemoData, generate
 from clientbase.errors import ConfigurationError
+from clientbase.models import ConvergenceError, GammaGammaModel
 from clientbase.store import connect
 
 runner = CliRunner()
@@ -134,6 +135,35 @@ def test_options_that_cannot_work_are_refused() -> None:
         ValueOptions(model="pareto")
     with connect("duckdb:///:memory:") as store, pytest.raises(ConfigurationError, match="no order lines"):
         customer_value(store)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_a_short_history_with_little_drop_out_still_gets_a_value(model: str) -> None:
+    # 60 customers over 2 years (seed 5): the free BG/NBD fit ran off to a = 1.7e5, b = 2e7 and its predictions
+    # were NaN; now b stops at the bound and the predictions are the model's limit, finite and warning-free
+    with connect("duckdb:///:memory:") as store:
+        load_demo(store, generate(customers=60, years=2, seed=5))
+        with np.errstate(all="raise"):
+            value = customer_value(store, options=ValueOptions(model=model))
+    c = value.customers
+    assert value.purchase_model.at_bound_ == ("b",)
+    assert value.document()["models"]["purchases"]["at_bound"] == ["b"]
+    for column in ("p_alive", "expected_purchases_90d"):
+        assert np.all(np.isfinite(c[column].astype(float)))
+    assert c["clv"].notna().all() and c["clv"].is_monotonic_decreasing
+    assert ((c["p_alive"] >= 0) & (c["p_alive"] <= 1)).all() and c["expected_purchases_90d"].max() > 1
+
+
+def test_an_unusable_fit_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. a spend model without a finite mean: predictions not finite -> ConvergenceError naming the params
+    def no_mean(self: GammaGammaModel, frequency: object, monetary_value: object) -> np.ndarray:
+        return np.full(np.shape(frequency), np.inf)
+
+    monkeypatch.setattr(GammaGammaModel, "conditional_expected_average_spend", no_mean)
+    with connect("duckdb:///:memory:") as store:
+        load_demo(store, generate(customers=60, years=2, seed=1))
+        with pytest.raises(ConvergenceError, match=r"unusable \(r=.*gamma=.*not finite for \d+ customers"):
+            customer_value(store)
 
 
 @pytest.fixture(scope="module")

@@ -229,7 +229,10 @@ def customer_value(
     Raises:
         ConfigurationError: no order lines, or an option that cannot work.
         ValidationError: too little history to fit the models (e.g. no customer with a repeat purchase).
-        ConvergenceError: the models cannot be fitted, or the fit is degenerate (predictions not finite).
+        ConvergenceError: the models cannot be fitted, or their predictions are not finite (an unusable fit,
+            e.g. a spend model whose expected spend is not finite). A BG/NBD or MBG/NBD fit whose a, b run off
+            to infinity (short histories with little drop-out) is not one: it stops at the bound and predicts
+            with the model's limit (``purchase_model.at_bound_``).
 
     Example:
         >>> from clientbase.demo.build import load_demo
@@ -339,7 +342,8 @@ def _model_columns(
     rate = np.where(positive, contribution / np.where(positive, revenue, 1.0), portfolio)
     rate = np.clip(rate, -1.0, 1.0)
 
-    # a degenerate fit yields NaN with numpy warnings: checked below and reported as one clear error
+    # the purchase models are finite for any parameters (a, b -> infinity included); an unusable fit (e.g. a
+    # spend model without a finite mean) still gives NaN or inf: checked below and reported as one clear error
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         p_alive = purchase_model.probability_alive(x, t_x, age)
         horizon = opts.churn_days / TIME_UNIT_DAYS[opts.time_unit]
@@ -369,13 +373,15 @@ def _model_columns(
         },
         index=rfm.index,
     )
-    bad = ~np.isfinite(p_alive) | ~np.isfinite(expected) | ~np.isfinite(clv)
+    bad = ~np.isfinite(p_alive) | ~np.isfinite(expected) | ~np.isfinite(spend) | ~np.isfinite(clv)
     if bad.any():
-        params = ", ".join(f"{k}={v:.4g}" for k, v in purchase_model.params_.items())
+        params = ", ".join(
+            f"{k}={v:.4g}" for model in (purchase_model, spend_model) for k, v in model.params_.items()
+        )
         raise ConvergenceError(
-            f"The {opts.model} fit on {len(x):,} customers is degenerate ({params}): its predictions are not "
-            f"finite for {int(bad.sum()):,} customers. This happens when the history shows almost no drop-out; "
-            "give a longer history or more customers."
+            f"The {opts.model} and Gamma-Gamma fits on {len(x):,} customers are unusable ({params}): their "
+            f"predictions are not finite for {int(bad.sum()):,} customers. Give a longer history or more "
+            "customers."
         )
     return out, purchase_model, spend_model, portfolio
 

@@ -119,12 +119,19 @@ def numeric_gradient(
 
 
 def maximise_likelihood(
-    model_name: str, objective: Objective, start: FloatArray, *, analytic: bool
+    model_name: str,
+    objective: Objective,
+    start: FloatArray,
+    *,
+    analytic: bool,
+    upper: FloatArray | None = None,
 ) -> FloatArray:
     """Minimise the mean negative log-likelihood over log-parameters; returns the optimum (log scale).
 
-    BFGS with the analytic gradient when the model has one, else central differences. The optimum is
-    accepted when the gradient is below 1e-4 even if BFGS stops on "precision loss" (flat top).
+    BFGS with the analytic gradient when the model has one, else central differences; L-BFGS-B when ``upper``
+    bounds are given (log scale, ``inf`` for none). The optimum is accepted when the gradient is below 1e-4
+    even if the optimiser stops on "precision loss" (flat top); at an upper bound only a gradient that would
+    push the parameter further down counts.
     """
 
     def value(u: FloatArray) -> float:
@@ -138,15 +145,27 @@ def maximise_likelihood(
         return value(u), numeric_gradient(value, u)
 
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        result = optimize.minimize(
-            value_and_gradient,
-            start,
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-8, "maxiter": 2000},
-        )
+        if upper is None:
+            result = optimize.minimize(
+                value_and_gradient,
+                start,
+                jac=True,
+                method="BFGS",
+                options={"gtol": 1e-8, "maxiter": 2000},
+            )
+        else:
+            result = optimize.minimize(
+                value_and_gradient,
+                np.minimum(start, upper),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(None, float(ub) if np.isfinite(ub) else None) for ub in upper],
+                options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 5000},
+            )
         u = np.asarray(result.x, dtype=np.float64)
         f, g = value_and_gradient(u)
+    if upper is not None:
+        g = np.where((u >= upper - 1e-9) & (g < 0), 0.0, g)
     if not np.isfinite(f) or not np.all(np.isfinite(u)) or float(np.max(np.abs(g))) > 1e-4:
         raise ConvergenceError(
             f"{model_name}: the likelihood could not be maximised ({result.message}; "
@@ -215,6 +234,9 @@ class FittedModel:
 
     def __init__(self) -> None:
         self.params_: dict[str, float] = {}
+        #: parameters the fit left at their upper bound (:data:`MAX_BETA_SHAPE`): the likelihood kept rising
+        #: towards infinity, and the model is at (numerically) its limit there
+        self.at_bound_: tuple[str, ...] = ()
         self.std_errors_: dict[str, float] = {}
         self.log_likelihood_: float = math.nan
         self.n_customers_: int = 0
@@ -257,13 +279,16 @@ class FittedModel:
         def clean(value: float) -> float | None:
             return None if math.isnan(value) else value
 
-        return {
+        document: dict[str, Any] = {
             "model": self.model_name,
             "params": dict(self.params_),
             "std_errors": {k: clean(v) for k, v in self.std_errors_.items()},
             "log_likelihood": clean(self.log_likelihood_),
             "n_customers": self.n_customers_,
         }
+        if self.at_bound_:
+            document["at_bound"] = list(self.at_bound_)
+        return document
 
     def to_json(self) -> str:
         """The fitted model as a JSON document; :meth:`from_json` reads it back."""
@@ -303,6 +328,7 @@ class FittedModel:
         ll = document.get("log_likelihood")
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = int(document.get("n_customers") or 0)
+        model.at_bound_ = tuple(str(n) for n in document.get("at_bound") or () if n in cls.param_names)
         return model
 
     @classmethod
@@ -320,7 +346,8 @@ class FittedModel:
         if not self.params_:
             return f"<{type(self).__name__} (not fitted)>"
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"<{type(self).__name__} {shown}, log-likelihood {self.log_likelihood_:.2f}>"
+        bound = f", at the upper bound: {', '.join(self.at_bound_)}" if self.at_bound_ else ""
+        return f"<{type(self).__name__} {shown}, log-likelihood {self.log_likelihood_:.2f}{bound}>"
 
 
 @dataclass(frozen=True)
@@ -388,6 +415,12 @@ class RfmData:
 #: with respect to ``theta``
 RfmLogLikelihood = Callable[[FloatArray, RfmData, bool], tuple[float, FloatArray | None]]
 
+#: upper bound of the Beta shape parameters a, b of BG/NBD and MBG/NBD. On short histories with little drop-out
+#: the likelihood keeps rising, ever more slowly, as a, b -> infinity with p = a / (a + b) fixed (everyone has
+#: the same drop-out probability p); the fit stops at this bound, where the model is its limit to ~1e-6
+#: (at 1e6 the predictions would still be 1e-4 from it)
+MAX_BETA_SHAPE = 1e8
+
 
 def fit_rfm_model(
     model: FittedModel,
@@ -399,6 +432,7 @@ def fit_rfm_model(
     *,
     time_params: Sequence[int],
     analytic: bool,
+    bounded_params: Sequence[int] = (),
 ) -> None:
     """Fit a model of ``(frequency, recency, T)`` by maximum likelihood and store its fitted attributes.
 
@@ -406,6 +440,11 @@ def fit_rfm_model(
     rows cost. Time is rescaled so the oldest customer has T = 10 while optimising (as lifetimes does);
     ``time_params`` are the indexes of the parameters measured in time units, mapped back afterwards. The
     log-likelihood reported is that of the unscaled data.
+
+    ``bounded_params`` (indexes, not time parameters) may not exceed :data:`MAX_BETA_SHAPE`: when the free fit
+    runs past it (or fails), the likelihood is maximised again with that upper bound (L-BFGS-B); the
+    parameters left at the bound are named in ``model.at_bound_`` and get no standard error (the likelihood
+    is flat there); the others' come from the Hessian with the bounded ones held fixed.
     """
     x, t_x, age = check_rfm(frequency, recency, T)
     w_in = None if weights is None else as_float_array(weights, "weights")
@@ -441,8 +480,33 @@ def fit_rfm_model(
             return f, None
         return f, -grad * theta / n
 
-    u = maximise_likelihood(model.model_name, objective, np.zeros(len(model.param_names)), analytic=analytic)
-    se_log = log_standard_errors(objective, u, n, analytic=analytic)
+    k = len(model.param_names)
+    upper = np.full(k, np.inf)
+    upper[list(bounded_params)] = math.log(MAX_BETA_SHAPE)
+    try:
+        u = maximise_likelihood(model.model_name, objective, np.zeros(k), analytic=analytic)
+    except ConvergenceError:
+        if not bounded_params:
+            raise
+        u = np.full(k, np.inf)  # the free fit failed: try again within the bounds
+    at_bound = np.zeros(k, dtype=bool)
+    if np.any(u > upper):
+        start = np.where(np.isfinite(u), u, 0.0)
+        u = maximise_likelihood(model.model_name, objective, start, analytic=analytic, upper=upper)
+        at_bound = u >= upper - 1e-6
+    if at_bound.any():
+        free = ~at_bound
+
+        def free_objective(v: FloatArray, with_gradient: bool) -> tuple[float, FloatArray | None]:
+            full = u.copy()
+            full[free] = v
+            f, g = objective(full, with_gradient)
+            return f, None if g is None else g[free]
+
+        se_log = np.full(k, np.nan)
+        se_log[free] = log_standard_errors(free_objective, u[free], n, analytic=analytic)
+    else:
+        se_log = log_standard_errors(objective, u, n, analytic=analytic)
     u_natural = u.copy()
     for i in time_params:
         u_natural[i] -= math.log(scale)
@@ -450,3 +514,4 @@ def fit_rfm_model(
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         total = log_likelihood(theta, data, False)[0]
     model._set_fit(theta, theta * se_log, total, n)
+    model.at_bound_ = tuple(name for name, hit in zip(model.param_names, at_bound, strict=True) if hit)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import special, stats
 
 from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, fit_rfm_model
-from clientbase.models.bgnbd import bg_family_log_likelihood
+from clientbase.models.bgnbd import beta_mixture_complement, bg_family_log_likelihood, log_beta_ratio
 
 
 def mbgnbd_log_likelihood(
@@ -31,7 +31,7 @@ def mbgnbd_customer_log_likelihood(
     """The MBG/NBD log-likelihood of each customer (lifetimes' ModifiedBetaGeoFitter form)."""
     r, alpha, a, b = theta
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.betaln(a, b + x + 1) - special.betaln(a, b)
+    a2 = log_beta_ratio(a, b, x + 1)
     a3 = -(r + x) * np.log(alpha + T)
     a4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
@@ -55,7 +55,15 @@ class MBGNBDModel(FittedModel):
     ) -> Self:
         """Maximum-likelihood fit; ``weights`` count how many customers each row stands for."""
         fit_rfm_model(
-            self, mbgnbd_log_likelihood, frequency, recency, T, weights, time_params=(1,), analytic=True
+            self,
+            mbgnbd_log_likelihood,
+            frequency,
+            recency,
+            T,
+            weights,
+            time_params=(1,),
+            analytic=True,
+            bounded_params=(2, 3),
         )
         return self
 
@@ -68,10 +76,10 @@ class MBGNBDModel(FittedModel):
         """E[X(t)]: expected purchases of a new customer in a period of length ``t``."""
         r, alpha, a, b = self._params()
         t = np.asarray(t, dtype=np.float64)
-        z = t / (alpha + t)
-        # (alpha/(alpha+t))^r 2F1(r, b+1; a+b; z), Euler-transformed
-        tail = (1 - z) ** (a - 1) * special.hyp2f1(a + b - r, a - 1, a + b, z)
-        return np.asarray(b / (a - 1) * (1 - tail), dtype=np.float64)
+        # b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))], the bracket as
+        # 1 - 2F1(r, a-1; a+b; -t/alpha). Limit a, b -> inf: (1 - p)/p (1 - (alpha/(alpha + p t))^r)
+        complement = beta_mixture_complement(r, t / alpha, a - 1, b + 1)
+        return np.asarray(b / (a - 1) * complement, dtype=np.float64)
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """P(alive | x, t_x, T); below 1 even without repeat purchases (drop-out at time 0)."""
@@ -87,11 +95,10 @@ class MBGNBDModel(FittedModel):
         r, alpha, a, b = self._params()
         x, _, age = check_rfm(frequency, recency, T)
         t = np.asarray(t, dtype=np.float64)
-        z = t / (alpha + age + t)
-        c = a + b + x
-        # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z), Euler-transformed
-        tail = (1 - z) ** (a - 1) * special.hyp2f1(a + b - r, a - 1, c, z)
-        expected_if_alive = c / (a - 1) * (1 - tail)
+        # (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))], the
+        # bracket as 1 - 2F1(r+x, a-1; a+b+x; -t/(alpha+T)). Limit: (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p
+        complement = beta_mixture_complement(r + x, t / (alpha + age), a - 1, b + x + 1)
+        expected_if_alive = (a + b + x) / (a - 1) * complement
         return np.asarray(expected_if_alive * self.probability_alive(x, recency, age), dtype=np.float64)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> FloatArray:
@@ -100,9 +107,9 @@ class MBGNBDModel(FittedModel):
         n = np.asarray(n, dtype=np.float64)
         t = np.asarray(t, dtype=np.float64)
         p = alpha / (alpha + t)
-        beta_ab = special.betaln(a, b)
-        alive = np.exp(special.betaln(a, b + n + 1) - beta_ab + stats.nbinom.logpmf(n, r, p))
+        alive = np.exp(log_beta_ratio(a, b, n + 1) + stats.nbinom.logpmf(n, r, p))
         # dropped after the n-th purchase: n purchases happened before the drop-out time
         survival = np.where(n > 0, stats.nbinom.sf(np.maximum(n, 1) - 1, r, p), 1.0)
-        dropped = np.exp(special.betaln(a + 1, b + n) - beta_ab) * survival
+        # B(a + 1, b + n) / B(a, b) = a / (a + b + n) B(a, b + n) / B(a, b)
+        dropped = np.exp(np.log(a) - np.log(a + b + n) + log_beta_ratio(a, b, n)) * survival
         return np.asarray(alive + dropped, dtype=np.float64)
