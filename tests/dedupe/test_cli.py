@@ -54,8 +54,8 @@ def test_roles_can_be_given_and_rows_numbered(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with out.open() as f:
         rows = list(csv.DictReader(f))
-    # data rows 4 and 31 are the same person; ids are row numbers
-    assert [(r["id_l"], r["id_r"]) for r in rows] == [("31", "4")]
+    # sheet rows 5 and 32 (the header is row 1) are the same person; ids are row numbers
+    assert [(r["id_l"], r["id_r"]) for r in rows] == [("32", "5")]
 
 
 def test_missing_file_and_missing_column_fail_cleanly(planted_csv: Path, tmp_path: Path) -> None:

@@ -41,8 +41,8 @@ def test_read_records_keys_rows_by_number_and_names_missing_columns(tmp_path: Pa
     records = read_records(path)
     assert records.id_col == "row"
     assert records.roles == {"name": "Firma", "city": "Ort"}
-    # row numbers count the empty line: the data rows are 1 and 3
-    assert records.table.column("row").to_pylist() == ["1", "3"]
+    # row numbers are the sheet's (header row 1) and count the empty line: the data rows are 2 and 4
+    assert records.table.column("row").to_pylist() == ["2", "4"]
     assert records.table.column("Firma").to_pylist() == ["Müller GmbH", "Schmidt AG"]
     with pytest.raises(ConfigurationError, match="no column 'Nr'"):
         read_records(path, id_col="Nr")

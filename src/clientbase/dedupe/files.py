@@ -18,7 +18,7 @@ from clientbase.errors import ConfigurationError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: the column added when the file has no id column: the data row number (1 = first row under the header)
+#: the column added when the file has no id column: the row number the sheet shows (the header is row 1)
 ROW_ID = "row"
 
 
@@ -76,7 +76,7 @@ def read_records(
 ) -> RecordFile:
     """Read ``path`` and decide the id column and the roles (``columns`` overrides the guesses).
 
-    Without ``id_col`` the records are keyed by their data row number, in a column named ``row``.
+    Without ``id_col`` the records are keyed by the row number the sheet shows, in a column named ``row``.
 
     Example:
         >>> import tempfile, os
