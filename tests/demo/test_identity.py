@@ -17,10 +17,12 @@ from stdnum.pl import regon
 from stdnum.ru import inn, ogrn
 from stdnum.se import orgnr as se_orgnr
 
+from clientbase import schema
 from clientbase.demo.countries import COUNTRIES, tax_ids
 from clientbase.demo.duplicates import swap_words, typo
 from clientbase.demo.generate import DemoData
 from clientbase.demo.identity import slug
+from clientbase.registry import rules
 
 
 @pytest.mark.parametrize("code", [c.code for c in COUNTRIES])
@@ -53,7 +55,30 @@ def test_worked_example_swedish_vat_number() -> None:
     # SE + 10-digit organisation number (Luhn) + 01
     tax, reg = tax_ids("SE", 1, np.random.default_rng(0))
     assert tax[0].startswith("SE556") and tax[0].endswith("01") and len(tax[0]) == 14
-    assert reg[0] == f"{tax[0][2:8]}-{tax[0][8:12]}"
+    assert reg[0] == tax[0][2:12]  # the org.nr as the registry stores it: compact, no hyphen
+
+
+def test_identifiers_are_stored_in_the_registrys_canonical_form(small: DemoData) -> None:
+    # what the registry would write, so that an exported list imported back changes nothing; the planted
+    # duplicates keep the formatting variations they are planted with (a phone written nationally)
+    duplicates = {t["counterparty_id"] for t in small.truth.to_pylist() if t["cause"] == "duplicate"}
+    cps = {c["counterparty_id"]: c for c in small.tables["counterparties"].to_pylist()}
+    fields = ("country", "tax_id", "registration_id", "phone", "email", "website", "postcode")
+    checked = 0
+    for key, c in cps.items():
+        if key in duplicates:
+            continue
+        cleaned, failures = rules.clean_record(schema.counterparties, {f: c[f] for f in fields})
+        assert not [f for f in failures if f.rule != "required"], failures
+        assert {f: cleaned[f] for f in fields} == {f: c[f] for f in fields}
+        checked += 1
+    assert checked > 300
+    for person in small.tables["contacts"].to_pylist():
+        values = {f: person[f] for f in ("email", "phone")}
+        country = cps[person["counterparty_id"]]["country"]
+        cleaned, failures = rules.clean_record(schema.contacts, values, country=country)
+        assert not [f for f in failures if f.rule != "required"], failures
+        assert cleaned == values
 
 
 def test_counterparties_look_real(small: DemoData) -> None:

@@ -386,7 +386,8 @@ class _Context:
         )
         self._failures(plan, failures)
         changes = {name: cleaned[name] for name in record if name != "counterparty_id"}
-        plan.changes = {name: changes[name] for name in history.changed_fields(before, changes)}
+        country = _str(before.get("country"))
+        plan.changes = _changed(schema.counterparties, before, changes, country)
         if contact:
             self._plan_contact(plan, before, contact)
         if plan.problems:
@@ -429,7 +430,22 @@ class _Context:
         self._failures(plan, failures, "contact_")
         changes = {name: cleaned[name] for name in contact}
         plan.contact_id, plan.contact_before = str(existing["contact_id"]), existing
-        plan.contact_changes = {n: changes[n] for n in history.changed_fields(existing, changes)}
+        plan.contact_changes = _changed(schema.contacts, existing, changes, country)
+
+
+def _changed(
+    table: sa.Table, before: dict[str, Any], changes: dict[str, object], country: str | None
+) -> dict[str, object]:
+    """The cleaned ``changes`` whose value differs from the stored one in its canonical form.
+
+    A stored value written another way than the rules store it (``556012-5790`` for ``5560125790``, from an
+    older load or another tool) is not a change: the field is reported unchanged and left as it is.
+    """
+    return {
+        name: changes[name]
+        for name in history.changed_fields(before, changes)
+        if not history.same_value(rules.canonical(table, name, before.get(name), country), changes[name])
+    }
 
 
 def _str(value: object) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -226,12 +227,60 @@ def clean_tax_id(value: str, country: str | None) -> str:
     return number.upper()
 
 
+#: Registration courts whose name as python-stdnum writes it (``Berlin (Charlottenburg)``) would not leave room
+#: for the register and number in the 32 characters of ``registration_id``: the short name stored instead.
+#: Every stored German court name is at most 17 characters, so ``<court> GnR 123456 ABC`` always fits.
+DE_COURT_SHORT_NAMES: dict[str, str] = {
+    "Arnstadt Zweigstelle Ilmenau": "Ilmenau",
+    "Bad Homburg v.d.H.": "Bad Homburg",
+    "Berlin (Charlottenburg)": "Charlottenburg",
+    "Heilbad Heiligenstadt": "Heiligenstadt",
+    "Ludwigshafen a.Rhein (Ludwigshafen)": "Ludwigshafen",
+    "Oldenburg (Oldenburg)": "Oldenburg",
+    "Pößneck Zweigstelle Bad Lobenstein": "Bad Lobenstein",
+    "Rudolstadt Zweigstelle Saalfeld": "Saalfeld",
+    "St. Ingbert (St Ingbert)": "St. Ingbert",
+    "St. Wendel (St Wendel)": "St. Wendel",
+}
+
+
+def _court_key(court: str) -> str:
+    """A court name folded as stdnum compares them: lower-case ASCII letters only."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", court.lower()) if "a" <= ch <= "z")
+
+
+_DE_COURT_BY_SHORT_NAME = {_court_key(short): full for full, short in DE_COURT_SHORT_NAMES.items()}
+
+
+def _clean_handelsregisternummer(text: str) -> str:
+    """A German register number as ``<court> <register> <number>`` with the court's stored name."""
+    from stdnum.de import handelsregisternummer
+
+    compact = str(handelsregisternummer.compact(text))  # court first, as written
+    registers = "|".join(handelsregisternummer.REGISTRY_TYPES)
+    parts = re.match(rf"^(?P<court>.*?)\s+(?P<rest>(?:{registers})\s.*)$", compact, flags=re.IGNORECASE)
+    if parts is not None:
+        court = _DE_COURT_BY_SHORT_NAME.get(_court_key(parts["court"]), parts["court"])
+        compact = f"{court} {parts['rest']}"
+    number = str(handelsregisternummer.validate(compact))
+    for full, short in DE_COURT_SHORT_NAMES.items():
+        if number.startswith(full + " "):
+            return short + number[len(full) :]
+    return number
+
+
 def clean_registration_id(value: str, country: str | None) -> str:
     """The company registration number of a ``country`` company, checked where stdnum knows the country.
+
+    The stored (canonical) form is stdnum's compact one (``5560125790``, not ``556012-5790``); a German
+    Handelsregister number is ``<court> <register> <number>`` with stdnum's court name, shortened where that
+    would not fit the column (:data:`DE_COURT_SHORT_NAMES`). Cleaning a stored value gives it back unchanged.
 
     Example:
         >>> clean_registration_id("556012-5790", "SE")
         '5560125790'
+        >>> clean_registration_id("HRB 58897 Berlin (Charlottenburg)", "DE")
+        'Charlottenburg HRB 58897'
     """
     from stdnum.exceptions import ValidationError as StdnumError
 
@@ -240,6 +289,8 @@ def clean_registration_id(value: str, country: str | None) -> str:
     if name is None:
         return text
     try:
+        if country == "DE":
+            return _clean_handelsregisternummer(text)
         return str(_stdnum_module(name).validate(text))
     except StdnumError as exc:
         raise ValueError(f"not a valid {country} company number (stdnum.{name}): {exc}") from None
@@ -321,9 +372,6 @@ def _check_column(
         return value
     if value is None:
         return None
-    length = getattr(col.type, "length", None)
-    if isinstance(value, str) and length is not None and len(value) > length:
-        failures.append(Failure(name, value, "length", f"longer than {length} characters"))
     if rule.enum is not None:
         members = _members(value) if rule.multi else [str(value).strip().lower()]
         bad = [m for m in members if m not in rule.enum]
@@ -354,7 +402,30 @@ def _check_column(
             value = clean_registration_id(str(value), country_code)
     except ValueError as exc:
         failures.append(Failure(name, value, "format", str(exc)))
+    # the stored form must fit (a German court name is shortened by the rule above, so check after it)
+    length = getattr(col.type, "length", None)
+    if isinstance(value, str) and length is not None and len(value) > length:
+        failures.append(Failure(name, value, "length", f"longer than {length} characters"))
     return value
+
+
+def canonical(table: sa.Table, name: str, value: object, country: str | None = None) -> object:
+    """``value`` of ``table.name`` in the form the registry stores (the rules of :func:`clean_record`).
+
+    A value the rules cannot clean is returned as it is. Two values with the same canonical form differ only
+    in how they are written (``556012-5790`` and ``5560125790``), so an import leaves such a field alone.
+
+    Example:
+        >>> canonical(schema.counterparties, "registration_id", "556012-5790", "SE")
+        '5560125790'
+        >>> canonical(schema.counterparties, "phone", "018-12 34 56", "SE")
+        '+4618123456'
+    """
+    if value is None or name not in table.c or name in _BOOKKEEPING:
+        return value
+    failures: list[Failure] = []
+    cleaned = _check_column(table, name, value, {}, failures, country)
+    return value if failures else cleaned
 
 
 def required_fields(record: Mapping[str, object]) -> list[tuple[str, str]]:
