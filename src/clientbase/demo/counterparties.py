@@ -11,7 +11,7 @@ import pyarrow as pa
 from clientbase.demo.arrays import EPOCH_ORDINAL, date_array, decimal_array
 from clientbase.demo.countries import COUNTRIES
 from clientbase.demo.duplicates import vary
-from clientbase.demo.identity import Identities
+from clientbase.demo.identity import IDENTITY_FIELDS, Identities
 from clientbase.demo.population import HEAD, SLOPPY, STALE, Buyers
 from clientbase.demo.story import Story
 
@@ -79,21 +79,7 @@ def build_counterparties(
     originals = buyers.duplicate_of[n:]
     # identity index of each row: customers, then the duplicates' originals, then prospects and suppliers
     ident = np.concatenate([np.arange(n), originals, np.arange(n, n + n_pros + n_sup)])
-    col: dict[str, list[object]] = {
-        f: [getattr(ids, f)[i] for i in ident.tolist()]
-        for f in (
-            "name",
-            "region",
-            "city",
-            "postcode",
-            "address",
-            "tax_id",
-            "registration_id",
-            "email",
-            "phone",
-            "website",
-        )
-    }
+    col: dict[str, list[object]] = {f: [getattr(ids, f)[i] for i in ident.tolist()] for f in IDENTITY_FIELDS}
     varied, variations = vary(ids, originals, rng)
     for f, values in varied.items():
         col[f][n:nb] = values

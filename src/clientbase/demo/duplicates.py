@@ -12,7 +12,7 @@ import phonenumbers
 from anyascii import anyascii
 
 from clientbase.demo.countries import COUNTRIES
-from clientbase.demo.identity import Identities, full_name
+from clientbase.demo.identity import IDENTITY_FIELDS, Identities, full_name
 
 NAME_VARIATIONS = ("typo", "legal_form", "transliteration", "word_order")
 OTHER_VARIATIONS = ("missing_ids", "phone_format", "email", "website", "address")
@@ -67,18 +67,7 @@ def vary(
     ids: Identities, originals: np.ndarray, rng: np.random.Generator
 ) -> tuple[dict[str, list[str | None]], list[str]]:
     """Identity fields of one duplicate per original, and the variations applied to each (``;``-joined)."""
-    fields = (
-        "name",
-        "region",
-        "city",
-        "postcode",
-        "address",
-        "tax_id",
-        "registration_id",
-        "email",
-        "phone",
-        "website",
-    )
+    fields = IDENTITY_FIELDS
     out: dict[str, list[str | None]] = {f: [] for f in fields}
     applied: list[str] = []
     for o in originals.tolist():

@@ -66,26 +66,25 @@ def phone_numbers(country: Country, n: int, rng: np.random.Generator, *, mobile:
     return [f"+{country.dial}{x}" for x in _numbers(rng, prefix, length, n)]
 
 
+#: the counterparty columns an identity fills (a duplicate varies them; the registry stores them)
+IDENTITY_FIELDS = (
+    "name",
+    "region",
+    "city",
+    "postcode",
+    "address",
+    "tax_id",
+    "registration_id",
+    "email",
+    "phone",
+    "website",
+)
+
+
 def draw_identities(n: int, rng: np.random.Generator) -> Identities:
     """``n`` distinct companies across the countries (weighted), with valid tax identifiers."""
     country = rng.choice(len(COUNTRIES), size=n, p=[c.weight for c in COUNTRIES])
-    out: dict[str, list[str]] = {
-        k: [""] * n
-        for k in (
-            "core",
-            "name",
-            "region",
-            "city",
-            "postcode",
-            "address",
-            "tax_id",
-            "registration_id",
-            "email",
-            "phone",
-            "website",
-            "domain",
-        )
-    }
+    out: dict[str, list[str]] = {k: [""] * n for k in ("core", *IDENTITY_FIELDS, "domain")}
     form = np.zeros(n, dtype=np.int64)
     for ci, c in enumerate(COUNTRIES):
         where = np.flatnonzero(country == ci)

@@ -21,37 +21,31 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: (SQLAlchemy type, DuckDB type, what a value that does not cast is), most specific first
+TYPE_RULES: tuple[tuple[type, str, str], ...] = (
+    (sa.Integer, "INTEGER", "not a whole number"),
+    (sa.Boolean, "BOOLEAN", "not true/false"),
+    (sa.DateTime, "TIMESTAMP", "not a timestamp in the form YYYY-MM-DD HH:MM:SS"),
+    (sa.Date, "DATE", "not a date in the form YYYY-MM-DD"),
+)
+
+
 def sql_type(column: sa.Column[object]) -> str:
     """The DuckDB type a column's values are cast to."""
     t = column.type
     if isinstance(t, sa.Numeric):
         return f"DECIMAL({t.precision},{t.scale})"
-    if isinstance(t, sa.Integer):
-        return "INTEGER"
-    if isinstance(t, sa.Boolean):
-        return "BOOLEAN"
-    if isinstance(t, sa.Date):
-        return "DATE"
-    if isinstance(t, sa.DateTime):
-        return "TIMESTAMP"
-    return "VARCHAR"
+    return next((sql for kind, sql, _ in TYPE_RULES if isinstance(t, kind)), "VARCHAR")
 
 
 def type_rule(column: sa.Column[object]) -> str:
+    """What is wrong with a value of ``column`` that does not cast to :func:`sql_type`."""
     t = column.type
     if isinstance(t, sa.Numeric):
         return f"not a number with at most {t.scale} decimals (use '.' as decimal point, no thousands separators)"
-    if isinstance(t, sa.Integer):
-        return "not a whole number"
-    if isinstance(t, sa.Boolean):
-        return "not true/false"
-    if isinstance(t, sa.Date):
-        return "not a date in the form YYYY-MM-DD"
-    if isinstance(t, sa.DateTime):
-        return "not a timestamp in the form YYYY-MM-DD HH:MM:SS"
     if isinstance(t, sa.String) and t.length:
         return f"longer than {t.length} characters"
-    return "invalid value"
+    return next((rule for kind, _, rule in TYPE_RULES if isinstance(t, kind)), "invalid value")
 
 
 @dataclass(frozen=True)

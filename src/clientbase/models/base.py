@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -515,3 +515,49 @@ def fit_rfm_model(
         total = log_likelihood(theta, data, False)[0]
     model._set_fit(theta, theta * se_log, total, n)
     model.at_bound_ = tuple(name for name, hit in zip(model.param_names, at_bound, strict=True) if hit)
+
+
+class RfmModel(FittedModel):
+    """A model of ``(frequency, recency, T)``: each subclass names its likelihoods and how to fit them."""
+
+    #: the weighted total log-likelihood (and gradient) the optimiser maximises
+    total_log_likelihood: ClassVar[staticmethod[[FloatArray, RfmData, bool], tuple[float, FloatArray | None]]]
+    #: the log-likelihood of each customer
+    customer_log_likelihood: ClassVar[
+        staticmethod[[FloatArray, FloatArray, FloatArray, FloatArray], FloatArray]
+    ]
+    #: indexes of the parameters measured in time units
+    time_params: ClassVar[tuple[int, ...]] = (1,)
+    #: whether ``total_log_likelihood`` returns an analytic gradient
+    analytic_gradient: ClassVar[bool] = True
+    #: indexes of the parameters bounded by :data:`MAX_BETA_SHAPE`
+    bounded_params: ClassVar[tuple[int, ...]] = ()
+
+    def fit(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
+    ) -> Self:
+        """Maximum-likelihood fit; ``weights`` count how many customers each row stands for.
+
+        Args:
+            frequency: repeat purchases per customer (whole numbers).
+            recency: time of the last purchase since the first.
+            T: time since the first purchase to the end of the calibration period.
+            weights: optional number of customers per row (identical rows are grouped anyway).
+        """
+        fit_rfm_model(
+            self,
+            type(self).total_log_likelihood,
+            frequency,
+            recency,
+            T,
+            weights,
+            time_params=self.time_params,
+            analytic=self.analytic_gradient,
+            bounded_params=self.bounded_params,
+        )
+        return self
+
+    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+        """Per-customer log-likelihood at the fitted parameters."""
+        x, t_x, age = check_rfm(frequency, recency, T)
+        return type(self).customer_log_likelihood(np.array(self._params()), x, t_x, age)

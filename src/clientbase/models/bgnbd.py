@@ -13,13 +13,18 @@ for customers with thousands of purchases.
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, dot, fit_rfm_model
+from clientbase.models.base import (
+    ArrayLike,
+    FloatArray,
+    RfmData,
+    RfmModel,
+    check_rfm,
+    dot,
+)
 
 #: from this size on, log-gamma and digamma differences use their asymptotic (Stirling) series, which have no
 #: cancellation: ``gammaln(z + m) - gammaln(z)`` loses ``z log z * 1e-16`` absolutely, garbage for z ~ 1e12
@@ -216,7 +221,7 @@ def bgnbd_customer_log_likelihood(
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
-class BGNBDModel(FittedModel):
+class BGNBDModel(RfmModel):
     """The BG/NBD model. Parameters ``r, alpha`` (purchase rate) and ``a, b`` (drop-out probability).
 
     Example:
@@ -230,35 +235,9 @@ class BGNBDModel(FittedModel):
 
     model_name = "bgnbd"
     param_names = ("r", "alpha", "a", "b")
-
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> Self:
-        """Maximum-likelihood fit; ``weights`` count how many customers each row stands for.
-
-        Args:
-            frequency: repeat purchases per customer (whole numbers).
-            recency: time of the last purchase since the first.
-            T: time since the first purchase to the end of the calibration period.
-            weights: optional number of customers per row (identical rows are grouped anyway).
-        """
-        fit_rfm_model(
-            self,
-            bgnbd_log_likelihood,
-            frequency,
-            recency,
-            T,
-            weights,
-            time_params=(1,),
-            analytic=True,
-            bounded_params=(2, 3),
-        )
-        return self
-
-    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """Per-customer log-likelihood at the fitted parameters."""
-        x, t_x, age = check_rfm(frequency, recency, T)
-        return bgnbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
+    total_log_likelihood = staticmethod(bgnbd_log_likelihood)
+    customer_log_likelihood = staticmethod(bgnbd_customer_log_likelihood)
+    bounded_params = (2, 3)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected purchases of a new customer in a period of length ``t``."""

@@ -9,12 +9,16 @@ BTYDplus' ``mbgcnbd`` with k = 1; evaluated in log space with Euler-transformed 
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
 from scipy import special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, fit_rfm_model
+from clientbase.models.base import (
+    ArrayLike,
+    FloatArray,
+    RfmData,
+    RfmModel,
+    check_rfm,
+)
 from clientbase.models.bgnbd import beta_mixture_complement, bg_family_log_likelihood, log_beta_ratio
 
 
@@ -37,7 +41,7 @@ def mbgnbd_customer_log_likelihood(
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
-class MBGNBDModel(FittedModel):
+class MBGNBDModel(RfmModel):
     """The MBG/NBD model. Parameters ``r, alpha, a, b``.
 
     Example:
@@ -49,28 +53,9 @@ class MBGNBDModel(FittedModel):
 
     model_name = "mbgnbd"
     param_names = ("r", "alpha", "a", "b")
-
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> Self:
-        """Maximum-likelihood fit; ``weights`` count how many customers each row stands for."""
-        fit_rfm_model(
-            self,
-            mbgnbd_log_likelihood,
-            frequency,
-            recency,
-            T,
-            weights,
-            time_params=(1,),
-            analytic=True,
-            bounded_params=(2, 3),
-        )
-        return self
-
-    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """Per-customer log-likelihood at the fitted parameters."""
-        x, t_x, age = check_rfm(frequency, recency, T)
-        return mbgnbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
+    total_log_likelihood = staticmethod(mbgnbd_log_likelihood)
+    customer_log_likelihood = staticmethod(mbgnbd_customer_log_likelihood)
+    bounded_params = (2, 3)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected purchases of a new customer in a period of length ``t``."""

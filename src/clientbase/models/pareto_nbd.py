@@ -11,12 +11,18 @@ rather than the long closed form of Fader & Hardie (2006). ``beta`` is weakly id
 from __future__ import annotations
 
 import math
-from typing import Self
 
 import numpy as np
 from scipy import integrate, special, stats
 
-from clientbase.models.base import ArrayLike, FittedModel, FloatArray, RfmData, check_rfm, dot, fit_rfm_model
+from clientbase.models.base import (
+    ArrayLike,
+    FloatArray,
+    RfmData,
+    RfmModel,
+    check_rfm,
+    dot,
+)
 
 
 def _log_hyp2f1_c_is_a_plus_1(a: FloatArray, b: FloatArray | float, z: FloatArray) -> FloatArray:
@@ -60,7 +66,7 @@ def pareto_nbd_customer_log_likelihood(
     return np.asarray(a1 + np.logaddexp(survived, died), dtype=np.float64)
 
 
-class ParetoNBDModel(FittedModel):
+class ParetoNBDModel(RfmModel):
     """The Pareto/NBD model. Parameters ``r, alpha`` (purchase rate) and ``s, beta`` (drop-out rate).
 
     Example:
@@ -72,27 +78,10 @@ class ParetoNBDModel(FittedModel):
 
     model_name = "pareto"
     param_names = ("r", "alpha", "s", "beta")
-
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> Self:
-        """Maximum-likelihood fit; ``weights`` count how many customers each row stands for."""
-        fit_rfm_model(
-            self,
-            pareto_nbd_log_likelihood,
-            frequency,
-            recency,
-            T,
-            weights,
-            time_params=(1, 3),
-            analytic=False,
-        )
-        return self
-
-    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """Per-customer log-likelihood at the fitted parameters."""
-        x, t_x, age = check_rfm(frequency, recency, T)
-        return pareto_nbd_customer_log_likelihood(np.array(self._params()), x, t_x, age)
+    total_log_likelihood = staticmethod(pareto_nbd_log_likelihood)
+    customer_log_likelihood = staticmethod(pareto_nbd_customer_log_likelihood)
+    time_params = (1, 3)
+    analytic_gradient = False
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)] = r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)] for a new customer."""
