@@ -28,6 +28,8 @@ MODULES = [
     "rollup",
     "headline",
     "sales",
+    "timeline",
+    "facts",
 ]
 
 

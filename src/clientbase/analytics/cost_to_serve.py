@@ -15,14 +15,19 @@ from decimal import Decimal
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from clientbase.analytics._periods_expr import in_any, in_period, money_sum
+from clientbase.analytics.facts import Grouped
 from clientbase.analytics.money import cents, exact_div, ratio
 from clientbase.analytics.period import Period
+from clientbase.analytics.timeline import Timeline
 from clientbase.errors import Problem, ValidationError
 
 #: scale of quantity (3 decimals) x rate (6 decimals)
 COST_SCALE = 9
+_COST = f"decimal(38, {COST_SCALE})"
 #: stands for an open ``valid_to``
 OPEN_END = dt.date(9999, 12, 31)
 
@@ -61,47 +66,65 @@ def priced_activities(activities: ir.Table, cost_drivers: ir.Table) -> ir.Table:
     )
 
 
-def cost_to_serve_facts(priced: ir.Table, periods: Mapping[str, Period], kinds: Sequence[str]) -> ir.Table:
-    """Per customer, for every period label ``p``: ``p_cost_<i>`` the exact cost of the activities of
-    ``kinds[i]``, and ``p_count`` the number of priced activities (one GROUP BY customer, no pivot after)."""
-    t = priced.filter(in_any(priced.activity_date, periods) & priced.valid_from.notnull())
-    aggs: dict[str, ir.Value] = {}
-    for label, period in periods.items():
-        inside = in_period(t.activity_date, period)
-        for i, kind in enumerate(kinds):
-            aggs[f"{label}_cost_{i}"] = money_sum(t.cost, inside & (t.kind == kind), COST_SCALE)
-        aggs[f"{label}_count"] = t.count(where=inside)
-    return t.group_by("counterparty_id").aggregate(**aggs)
+def activity_spans(priced: ir.Table, timeline: Timeline) -> ir.Table:
+    """Priced activities in the window per customer, kind, driver (``valid_from``; null: no driver prices
+    it) and span: ``cost`` (exact), ``quantity`` (driver units) and ``count``. One query serves the
+    cost-to-serve per customer, the use of each driver's capacity and the check that every activity is
+    priced."""
+    t = priced.filter(timeline.in_window(priced.activity_date))
+    return t.group_by("counterparty_id", "kind", "valid_from", span=timeline.span(t.activity_date)).aggregate(
+        cost=t.cost.sum().cast(_COST),
+        quantity=t.quantity.sum().cast("decimal(38, 3)"),
+        count=t.count(),
+    )
 
 
-def driver_usage(priced: ir.Table, periods: Mapping[str, Period]) -> ir.Table:
-    """Per kind and driver (``valid_from``; null: no driver prices it), for every period label ``p``:
-    ``p_quantity`` (driver units) and ``p_count`` (activities)."""
-    t = priced.filter(in_any(priced.activity_date, periods))
-    aggs: dict[str, ir.Value] = {}
-    for label, period in periods.items():
-        inside = in_period(t.activity_date, period)
-        aggs[f"{label}_quantity"] = money_sum(t.quantity, inside, 3)
-        aggs[f"{label}_count"] = t.count(where=inside)
-    return t.group_by("kind", "valid_from").aggregate(**aggs)
+def cost_columns(spans: Grouped, timeline: Timeline, kinds: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per customer, for every period label ``p``: ``p_cost_<i>`` the cost of the activities of ``kinds[i]``
+    in whole cents and ``p_activities`` the number of activities, from :func:`activity_spans`."""
+    kind = spans.keys("kind")
+    out = {}
+    for label in timeline.periods:
+        inside = timeline.contains(spans.keys("span"), label)
+        for i, name in enumerate(kinds):
+            out[f"{label}_cost_{i}"] = spans.cents("cost", COST_SCALE, inside & (kind == name))
+        out[f"{label}_activities"] = spans.total("count", inside)
+    return out
 
 
-def check_priced(usage: list[dict[str, object]], labels: list[str]) -> None:
-    """Raise when an activity in a period has no cost driver valid on its date (rows of :func:`driver_usage`)."""
+def driver_usage(spans: pa.Table, timeline: Timeline, label: str) -> dict[tuple[str, dt.date], Decimal]:
+    """The quantity of each driver (kind, valid_from) used in period ``label``, from :func:`activity_spans`."""
+    rows = spans.filter(pa.array(timeline.contains(spans["span"].to_numpy(), label)))
+    used = rows.group_by(["kind", "valid_from"]).aggregate([("quantity", "sum")])
+    return {
+        (str(r["kind"]), r["valid_from"]): Decimal(r["quantity_sum"])
+        for r in used.to_pylist()
+        if r["valid_from"] is not None
+    }
+
+
+def check_priced(spans: pa.Table, timeline: Timeline) -> None:
+    """Raise when an activity in a period has no cost driver valid on its date (rows of
+    :func:`activity_spans` without ``valid_from``)."""
+    unpriced = spans.filter(pc.is_null(spans["valid_from"]))
+    counts: dict[tuple[str, str], int] = {}
+    for r in unpriced.to_pylist():
+        for label in timeline.periods:
+            if r["span"] in timeline.spans(label):
+                key = (label, str(r["kind"]))
+                counts[key] = counts.get(key, 0) + int(r["count"])
     problems = [
         Problem(
             file="activities",
             row=None,
             column="kind",
-            value=str(r["kind"]),
+            value=kind,
             rule=(
-                f"{r[f'{label}_count']} activit(ies) of kind {r['kind']!r} have no cost driver valid on their "
-                "date; add a cost_drivers row for this kind covering those dates"
+                f"{n} activit(ies) of kind {kind!r} have no cost driver valid on their date; "
+                "add a cost_drivers row for this kind covering those dates"
             ),
         )
-        for r in usage
-        for label in labels
-        if r["valid_from"] is None and int(str(r[f"{label}_count"])) > 0
+        for (_, kind), n in sorted(counts.items())
     ]
     if problems:
         raise ValidationError(problems)

@@ -7,10 +7,17 @@ linear, so the engine needs no GROUP BY per invoice:
     amount-days = sum over invoices of amount x (as_of - issue_date)
                 - sum over their payments made by as_of of paid x (as_of - paid_date)
 
+and with days counted from one origin, ``sum amount x (as_of - issue) = as_of x sum amount - sum amount x
+issue``. So the engine sums amount and amount x day per (customer, span of the issue date, due-date bucket,
+invoice or credit note[, paid-date bucket]) — a few rows per customer, whatever the as-of dates — and each
+period's as-of date is applied to those rows afterwards (:func:`credit_columns`).
+
 Overdue money is reported beside it, over invoices (not credit notes) whose due date is before ``as_of``:
 the overdue balance = their amount - what was paid on them by ``as_of``, and the late amount-days = their
 amount x (as_of - due) - sum of paid x (as_of - max(paid_date, due_date)), i.e. every amount x the days it
-stayed unpaid beyond its due date. :func:`credit_cost` applies the rate and rounds to the cent.
+stayed unpaid beyond its due date. Amounts are summed as whole cents in 64-bit integers (an amount has two
+decimals), which is exact and about twice as fast as decimal products; :func:`credit_cost` applies the rate
+and rounds to the cent.
 """
 
 from __future__ import annotations
@@ -21,79 +28,126 @@ from decimal import Decimal
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
-from clientbase.analytics._periods_expr import in_period, money_sum
-from clientbase.analytics.money import cents, exact_div
-from clientbase.analytics.period import Period
+from clientbase.analytics.facts import Grouped
+from clientbase.analytics.money import cents, exact_div, mul
+from clientbase.analytics.timeline import Timeline, bucket, day_number
 from clientbase.errors import ConfigurationError
 
-AMOUNT_SCALE = 2
-#: the per-customer columns :func:`credit_facts` returns for every period label
+#: the per-customer columns :func:`credit_columns` returns for every period label (money in whole cents,
+#: amount-days in cent-days)
 CREDIT_COLUMNS = ("invoiced", "invoices", "amount_days", "overdue_amount", "late_amount_days")
 
 
-def _days(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
-    return later.delta(earlier, unit="day")
+def _in_cents(amount: ir.NumericValue) -> ir.IntegerValue:
+    return (amount * 100).cast("int64")
 
 
-def credit_facts(
-    invoices: ir.Table,
-    payments: ir.Table,
-    periods: Mapping[str, tuple[Period, dt.date]],
+def _cuts(as_of: Mapping[str, dt.date]) -> tuple[list[dt.date], list[dt.date]]:
+    """The as-of dates ascending (due < dues[k] <=> bucket(due, dues) <= k) and the days after them
+    (paid <= dues[k] <=> bucket(paid, paid_cuts) <= k)."""
+    dues = sorted(set(as_of.values()))
+    return dues, [a + dt.timedelta(days=1) for a in dues]
+
+
+def invoice_spans(invoices: ir.Table, timeline: Timeline, as_of: Mapping[str, dt.date]) -> ir.Table:
+    """Invoices issued in the window, per customer, ``span`` of the issue date, ``due_k`` (bucket of the
+    due date among the as-of dates) and ``charge`` (an invoice, not a credit note): ``invoices``, ``amount``
+    (cents), ``issue_days`` and ``due_days`` (cents x days from the timeline's origin)."""
+    dues, _ = _cuts(as_of)
+    inv = invoices.filter(timeline.in_window(invoices.issue_date))
+    amount = _in_cents(inv.amount)
+    return inv.group_by(
+        "counterparty_id",
+        span=timeline.span(inv.issue_date),
+        due_k=bucket(inv.due_date, dues),
+        charge=inv.amount > 0,
+    ).aggregate(
+        invoices=inv.count(),
+        amount=amount.sum().cast("int64"),
+        issue_days=(amount * day_number(inv.issue_date, timeline.origin)).sum().cast("int64"),
+        due_days=(amount * day_number(inv.due_date, timeline.origin)).sum().cast("int64"),
+    )
+
+
+def payment_spans(
+    invoices: ir.Table, payments: ir.Table, timeline: Timeline, as_of: Mapping[str, dt.date]
 ) -> ir.Table:
-    """Per customer, for every label ``p`` of ``periods`` (a period and its as-of date), over the invoices
-    issued in that period: ``p_invoiced``, ``p_invoices``, ``p_amount_days``, ``p_overdue_amount`` and
-    ``p_late_amount_days`` (exact decimals)."""
-    start = min(p.start for p, _ in periods.values())
-    end = max(p.end for p, _ in periods.values())
-    inv = invoices.filter(
-        (invoices.issue_date >= ibis.literal(start)) & (invoices.issue_date <= ibis.literal(end))
-    ).select("invoice_id", "counterparty_id", "issue_date", "due_date", "amount")
-    by_invoice: dict[str, ir.Value] = {}
-    for label, (period, as_of) in periods.items():
-        inside = in_period(inv.issue_date, period)
-        as_of_lit = ibis.literal(as_of)
-        overdue = inside & (inv.due_date < as_of_lit) & (inv.amount > 0)
-        by_invoice[f"{label}_invoiced"] = money_sum(inv.amount, inside, 2)
-        by_invoice[f"{label}_invoices"] = inv.count(where=inside)
-        by_invoice[f"{label}_open_days"] = money_sum(inv.amount * _days(as_of_lit, inv.issue_date), inside, 2)
-        by_invoice[f"{label}_due"] = money_sum(inv.amount, overdue, 2)
-        by_invoice[f"{label}_due_days"] = money_sum(inv.amount * _days(as_of_lit, inv.due_date), overdue, 2)
-    invoiced = inv.group_by("counterparty_id").aggregate(**by_invoice)
-
-    dates = inv.select(
+    """Payments on the invoices of :func:`invoice_spans`, grouped by the same keys and ``paid_k`` (bucket
+    of the paid date among the days after the as-of dates): ``paid`` (cents), ``paid_days`` and
+    ``late_days`` (cents x days from the origin to the paid date, to the later of paid and due date)."""
+    dues, paid_cuts = _cuts(as_of)
+    origin = timeline.origin
+    inv = invoices.filter(timeline.in_window(invoices.issue_date))
+    keys = inv.select(
         p_invoice_id=inv.invoice_id,
         p_customer=inv.counterparty_id,
-        p_issue=inv.issue_date,
-        p_due=inv.due_date,
-        p_amount=inv.amount,
+        p_span=timeline.span(inv.issue_date),
+        p_due_k=bucket(inv.due_date, dues),
+        p_charge=inv.amount > 0,
+        p_due_day=day_number(inv.due_date, origin),
     )
-    pay = payments.join(dates, payments.invoice_id == dates.p_invoice_id)
-    by_payment: dict[str, ir.Value] = {}
-    for label, (period, as_of) in periods.items():
-        as_of_lit = ibis.literal(as_of)
-        paid = in_period(pay.p_issue, period) & (pay.paid_date <= as_of_lit)
-        on_overdue = paid & (pay.p_due < as_of_lit) & (pay.p_amount > 0)
-        late_from = ibis.greatest(pay.paid_date, pay.p_due)
-        by_payment[f"{label}_paid_early_days"] = money_sum(
-            pay.amount * _days(as_of_lit, pay.paid_date), paid, 2
-        )
-        by_payment[f"{label}_paid_due"] = money_sum(pay.amount, on_overdue, 2)
-        by_payment[f"{label}_paid_due_days"] = money_sum(
-            pay.amount * _days(as_of_lit, late_from), on_overdue, 2
-        )
-    paid_by = pay.group_by(pay.p_customer.name("pay_customer")).aggregate(**by_payment)
+    j = payments.join(keys, payments.invoice_id == keys.p_invoice_id)
+    paid, paid_day = _in_cents(j.amount), day_number(j.paid_date, origin)
+    return j.group_by(
+        counterparty_id=j.p_customer,
+        span=j.p_span,
+        due_k=j.p_due_k,
+        charge=j.p_charge,
+        paid_k=bucket(j.paid_date, paid_cuts),
+    ).aggregate(
+        paid=paid.sum().cast("int64"),
+        paid_days=(paid * paid_day).sum().cast("int64"),
+        late_days=(paid * ibis.greatest(paid_day, j.p_due_day)).sum().cast("int64"),
+    )
 
-    j = invoiced.left_join(paid_by, invoiced.counterparty_id == paid_by.pay_customer)
-    zero = ibis.literal(0).cast("decimal(38, 2)")
-    out: dict[str, ir.Value] = {}
-    for label in periods:
-        out[f"{label}_invoiced"] = j[f"{label}_invoiced"]
-        out[f"{label}_invoices"] = j[f"{label}_invoices"]
-        out[f"{label}_amount_days"] = j[f"{label}_open_days"] - j[f"{label}_paid_early_days"].coalesce(zero)
-        out[f"{label}_overdue_amount"] = j[f"{label}_due"] - j[f"{label}_paid_due"].coalesce(zero)
-        out[f"{label}_late_amount_days"] = j[f"{label}_due_days"] - j[f"{label}_paid_due_days"].coalesce(zero)
-    return j.select("counterparty_id", **out)
+
+def credit_columns(
+    invoiced: Grouped, settled: Grouped, timeline: Timeline, as_of: Mapping[str, dt.date]
+) -> dict[str, np.ndarray]:
+    """Per customer, for every period label ``p`` (as of ``as_of[p]``), over the invoices issued in that
+    period: ``p_invoiced``, ``p_invoices``, ``p_amount_days``, ``p_overdue_amount`` and
+    ``p_late_amount_days`` (whole cents and cent-days), from :func:`invoice_spans` and :func:`payment_spans`.
+
+    Example:
+        >>> from decimal import Decimal as D
+        >>> from clientbase.analytics.facts import Customers
+        >>> from clientbase.analytics.period import Period
+        >>> d = dt.date
+        >>> inv = ibis.memtable({"invoice_id": ["F1"], "counterparty_id": ["C1"], "issue_date": [d(2024, 1, 1)],
+        ...     "due_date": [d(2024, 1, 11)], "amount": [D("100.00")]})
+        >>> pay = ibis.memtable({"invoice_id": ["F1"], "paid_date": [d(2024, 1, 21)], "amount": [D("60.00")]})
+        >>> year, as_of = Timeline({"cur": Period(d(2024, 1, 1), d(2024, 12, 31))}), {"cur": d(2024, 1, 31)}
+        >>> i = invoice_spans(inv, year, as_of).to_pyarrow()
+        >>> p = payment_spans(inv, pay, year, as_of).to_pyarrow()
+        >>> c = Customers.of([i, p])
+        >>> r = credit_columns(c.grouped(i), c.grouped(p), year, as_of)
+        >>> r["cur_amount_days"].tolist(), r["cur_overdue_amount"].tolist(), r["cur_late_amount_days"].tolist()
+        ([240000], [4000], [140000])
+    """
+    dues, _ = _cuts(as_of)
+    i_span, i_due, i_charge = invoiced.keys("span"), invoiced.keys("due_k"), invoiced.keys("charge")
+    p_span, p_due, p_charge, p_paid = (settled.keys(k) for k in ("span", "due_k", "charge", "paid_k"))
+    out = {}
+    for label, day in as_of.items():
+        k, a = dues.index(day), (day - timeline.origin).days
+        inside = timeline.contains(i_span, label)
+        overdue = inside & (i_due <= k) & i_charge
+        counted = timeline.contains(p_span, label) & (p_paid <= k)
+        on_overdue = counted & (p_due <= k) & p_charge
+        amount, due = invoiced.total("amount", inside), invoiced.total("amount", overdue)
+        paid, paid_due = settled.total("paid", counted), settled.total("paid", on_overdue)
+        open_days = mul(amount, a) - invoiced.total("issue_days", inside)
+        paid_days = mul(paid, a) - settled.total("paid_days", counted)
+        due_days = mul(due, a) - invoiced.total("due_days", overdue)
+        paid_due_days = mul(paid_due, a) - settled.total("late_days", on_overdue)
+        out[f"{label}_invoiced"] = amount
+        out[f"{label}_invoices"] = invoiced.total("invoices", inside)
+        out[f"{label}_amount_days"] = open_days - paid_days
+        out[f"{label}_overdue_amount"] = due - paid_due
+        out[f"{label}_late_amount_days"] = due_days - paid_due_days
+    return out
 
 
 def financing_rate(value: object) -> Decimal:

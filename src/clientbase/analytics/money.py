@@ -21,8 +21,8 @@ CENT = Decimal("0.01")
 EXACT = Context(prec=50, rounding=ROUND_HALF_UP)
 #: below this many cents a float64 holds every whole cent exactly, with room to round
 _FLOAT_SAFE = 2**50
-#: below this magnitude a product of two int64 arrays cannot overflow
-_INT_SAFE = 2**31
+#: a product of two int64 values below this magnitude cannot overflow
+_INT_SAFE = 2**63
 
 
 def cents(value: Decimal | int | None) -> Decimal:
@@ -82,7 +82,9 @@ def div_round(numerator: Any, denominator: Any) -> np.ndarray[Any, Any]:
 def mul(left: Any, right: Any) -> np.ndarray[Any, Any]:
     """Exact elementwise product of two integer arrays (Python integers when int64 could overflow)."""
     a, b = np.asarray(left), np.asarray(right)
-    if a.size == 0 or (np.abs(a).max() < _INT_SAFE and np.abs(b).max() < _INT_SAFE):
+    if a.size == 0 or b.size == 0:
+        return a.astype(np.int64) * b.astype(np.int64)
+    if a.dtype != object and b.dtype != object and int(np.abs(a).max()) * int(np.abs(b).max()) < _INT_SAFE:
         return a.astype(np.int64) * b.astype(np.int64)
     return a.astype(object) * b.astype(object)
 

@@ -23,10 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from clientbase.analytics.money import ZERO, div_round, from_cents, mul, percent, ratio, to_cents
+from clientbase.analytics.money import ZERO, div_round, from_cents, mul, percent, ratio
 
 #: the money lines of a P&L, in the order they are shown
 MONEY_LINES = (
@@ -163,14 +161,6 @@ class PnL(Mapping[str, CustomerPnL]):
         return from_cents(int(self.frame[line].sum()))
 
 
-def _cents_table(table: pa.Table, money: list[str], counts: list[str]) -> pa.Table:
-    """``table`` with ``money`` columns in whole cents and ``counts`` as they are."""
-    columns: dict[str, Any] = {"counterparty_id": table["counterparty_id"]}
-    columns.update({name: pa.array(to_cents(table[name]), pa.int64()) for name in money})
-    columns.update({name: table[name] for name in counts})
-    return pa.table(columns)
-
-
 @dataclass(frozen=True)
 class Facts:
     """The engine's per-customer sums for every period, in cents, on one index of customers (sorted):
@@ -180,61 +170,6 @@ class Facts:
 
     sums: pd.DataFrame
     kinds: list[str]
-
-
-def collect_facts(
-    labels: list[str],
-    kinds: list[str],
-    *,
-    sales: pa.Table,
-    orders: pa.Table,
-    cost_to_serve: pa.Table,
-    credit: pa.Table,
-) -> Facts:
-    """Round the Arrow results of :func:`~clientbase.analytics.sales.sales_by_customer`,
-    :func:`~clientbase.analytics.sales.orders_by_customer`,
-    :func:`~clientbase.analytics.cost_to_serve.cost_to_serve_facts` (over ``kinds``) and
-    :func:`~clientbase.analytics.credit.credit_facts` to whole cents and align them on one customer index
-    (Arrow joins: string keys stay out of pandas)."""
-    parts = [
-        _cents_table(
-            sales,
-            [f"{p}_{c}" for p in labels for c in ("gross_list", "net_revenue", "cogs")],
-            [f"{p}_lines" for p in labels],
-        ),
-        _cents_table(orders, [], [f"{p}_orders" for p in labels]),
-        _cents_table(
-            cost_to_serve.rename_columns(
-                [
-                    c.replace("_count", "_activities") if c.endswith("_count") else c
-                    for c in cost_to_serve.column_names
-                ]
-            ),
-            [f"{p}_cost_{i}" for p in labels for i in range(len(kinds))],
-            [f"{p}_activities" for p in labels],
-        ),
-        _cents_table(
-            credit,
-            [
-                f"{p}_{c}"
-                for p in labels
-                for c in ("invoiced", "amount_days", "overdue_amount", "late_amount_days")
-            ],
-            [f"{p}_invoices" for p in labels],
-        ),
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, "counterparty_id", join_type="full outer", coalesce_keys=True)
-    joined = joined.sort_by("counterparty_id")
-    filled = pa.table(
-        {
-            name: col if name == "counterparty_id" else pc.fill_null(col, 0)
-            for name, col in zip(joined.column_names, joined.columns, strict=True)
-        }
-    )
-    sums = filled.to_pandas().set_index("counterparty_id")
-    return Facts(sums=sums, kinds=kinds)
 
 
 def credit_cents(amount_days_cents: Any, rate: Decimal) -> np.ndarray[Any, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clientbase.analytics.money import from_cents, percent
@@ -50,23 +51,22 @@ def rollup(pnl: PnL, attributes: pd.DataFrame, by: str) -> list[RollupRow]:
         >>> rows[0].value, rows[0].customers, rows[0].lines["net_contribution"]
         ('North', 2, Decimal('7.00'))
     """
-    keys = attributes[by].reindex(pnl.frame.index).astype(object).where(lambda v: v.notna(), _NONE)
-    frame = pnl.frame[list(MONEY_LINES)].copy()
-    frame["loss_makers"] = (pnl.frame["net_contribution"] < 0).astype("int64")
-    frame["customers"] = 1
-    grouped = frame.groupby(keys, dropna=False, sort=False).sum()
+    keys = attributes[by].reindex(pnl.frame.index).to_numpy(dtype=object)
+    codes, values = pd.factorize(keys, use_na_sentinel=False)
+    lines = pnl.frame[list(MONEY_LINES)].to_numpy()
+    sums = np.zeros((len(values), len(MONEY_LINES)), dtype=lines.dtype)
+    np.add.at(sums, codes, lines)
+    customers = np.bincount(codes, minlength=len(values))
+    losers = np.bincount(codes, weights=pnl.frame["net_contribution"].to_numpy() < 0, minlength=len(values))
     rows = [
         RollupRow(
             attribute=by,
-            value=None if value == _NONE else str(value),
-            customers=int(g["customers"]),
-            lines={name: from_cents(int(g[name])) for name in MONEY_LINES},
-            loss_makers=int(g["loss_makers"]),
+            value=None if value is None or value != value else str(value),
+            customers=int(customers[i]),
+            lines={name: from_cents(int(sums[i, j])) for j, name in enumerate(MONEY_LINES)},
+            loss_makers=int(losers[i]),
         )
-        for value, g in grouped.iterrows()
+        for i, value in enumerate(values)
     ]
     rows.sort(key=lambda r: (-r.lines["net_contribution"], r.value or ""))
     return rows
-
-
-_NONE = "\x00none"

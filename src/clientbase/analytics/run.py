@@ -20,21 +20,29 @@ import pyarrow as pa
 
 from clientbase.analytics import cost_to_serve as cts
 from clientbase.analytics.bridge import Bridge, bridge
-from clientbase.analytics.credit import credit_facts, financing_rate
+from clientbase.analytics.credit import credit_columns, financing_rate, invoice_spans, payment_spans
+from clientbase.analytics.facts import Customers
 from clientbase.analytics.headline import headline
 from clientbase.analytics.period import Periods, resolve_periods
 from clientbase.analytics.pnl import (
     CustomerPnL,
+    Facts,
     PnL,
     Totals,
     build_pnl,
-    collect_facts,
     customer_dicts,
     totals,
 )
 from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES, RollupRow, rollup
-from clientbase.analytics.sales import orders_by_customer, orders_from_lines, sales_by_customer
+from clientbase.analytics.sales import (
+    order_columns,
+    order_spans,
+    orders_from_lines,
+    sales_columns,
+    sales_spans,
+)
 from clientbase.analytics.tables import Tables
+from clientbase.analytics.timeline import Timeline
 from clientbase.analytics.whale import WhaleCurve, whale_curve
 from clientbase.errors import ClientbaseError, StoreError
 from clientbase.schema import DEFAULT_SETTINGS
@@ -120,23 +128,22 @@ def _rows(step: str, expr: ir.Table) -> list[dict[str, Any]]:
     return list(_arrow(step, expr).to_pylist())
 
 
-def _latest(tables: Tables) -> tuple[dt.date | None, dt.date | None]:
-    """The latest order date, and the latest date of any order, activity, invoice or payment (one query)."""
+def _overview(tables: Tables) -> tuple[dt.date | None, dt.date | None, bool]:
+    """The latest order date, the latest date of any order, activity, invoice or payment, and whether the
+    ``orders`` headers are filled (one query)."""
     parts = [
         (tables.order_lines, "order_date"),
         (tables.activities, "activity_date"),
         (tables.invoices, "issue_date"),
         (tables.payments, "paid_date"),
     ]
-    combined = None
+    combined = tables.orders.aggregate(headers=tables.orders.count())
     for i, (table, column) in enumerate(parts):
-        one = table.aggregate(**{f"latest_{i}": table[column].max()})
-        combined = one if combined is None else combined.cross_join(one)
-    assert combined is not None
+        combined = combined.cross_join(table.aggregate(**{f"latest_{i}": table[column].max()}))
     row = _rows("latest dates", combined)[0]
     dates = [_as_date(row[f"latest_{i}"]) for i in range(len(parts))]
     known = [d for d in dates if d is not None]
-    return dates[0], (max(known) if known else None)
+    return dates[0], (max(known) if known else None), bool(row["headers"])
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -166,8 +173,8 @@ def analyze(
         >>> a.totals.lines["net_contribution"], a.headline
         (Decimal('0.00'), 'Sales n/a, net contribution n/a: no change in net contribution.')
     """
-    tables = source if isinstance(source, Tables) else Tables.from_backend(getattr(source, "ibis", source))
-    latest_order, latest_any = _latest(tables) if end is None or as_of is None else (None, None)
+    tables = Tables.of(source)
+    latest_order, latest_any, has_orders = _overview(tables)
     periods = resolve_periods(
         latest_order_date=latest_order,
         latest_date=latest_any,
@@ -183,38 +190,39 @@ def analyze(
     drivers = _rows("cost drivers", tables.cost_drivers)
     cts.check_drivers(drivers)
 
-    by_label = {CUR: periods.current, PREV: periods.previous}
-    sales = _arrow("sales per customer", sales_by_customer(tables.order_lines, by_label))
-    headers = (
-        tables.orders
-        if _run("orders", tables.orders.count().execute)
-        else orders_from_lines(tables.order_lines)
-    )
-    orders = _arrow("orders per customer", orders_by_customer(headers, by_label))
+    timeline = Timeline({CUR: periods.current, PREV: periods.previous})
+    as_of_dates = {CUR: periods.as_of, PREV: periods.as_of_previous}
+    headers = tables.orders if has_orders else orders_from_lines(tables.order_lines)
     priced = cts.priced_activities(tables.activities, tables.cost_drivers)
-    usage = _rows("activities per cost driver", cts.driver_usage(priced, by_label))
-    cts.check_priced(usage, [CUR, PREV])
-    kinds = sorted({str(d["kind"]) for d in drivers})
-    activity = _arrow("cost-to-serve per customer", cts.cost_to_serve_facts(priced, by_label, kinds))
-    credit_periods = {
-        CUR: (periods.current, periods.as_of),
-        PREV: (periods.previous, periods.as_of_previous),
+    results = {
+        "sales": _arrow("sales per customer", sales_spans(tables.order_lines, timeline)),
+        "orders": _arrow("orders per customer", order_spans(headers, timeline)),
+        "activities": _arrow("cost-to-serve per customer", cts.activity_spans(priced, timeline)),
+        "invoices": _arrow("invoices per customer", invoice_spans(tables.invoices, timeline, as_of_dates)),
+        "payments": _arrow(
+            "payments per customer", payment_spans(tables.invoices, tables.payments, timeline, as_of_dates)
+        ),
     }
-    credit = _arrow("credit per customer", credit_facts(tables.invoices, tables.payments, credit_periods))
+    cts.check_priced(results["activities"], timeline)
+    kinds = sorted({str(d["kind"]) for d in drivers})
     cp = tables.counterparties
     attribute_cols = ["counterparty_id", "name", *[c for c in ROLLUP_ATTRIBUTES if c in cp.columns]]
     attributes = _arrow("counterparties", cp.select(*attribute_cols)).to_pandas().set_index("counterparty_id")
 
-    facts = collect_facts(
-        [CUR, PREV], kinds, sales=sales, orders=orders, cost_to_serve=activity, credit=credit
+    customers = Customers.of(list(results.values()))
+    g = {name: customers.grouped(table) for name, table in results.items()}
+    columns = {
+        **sales_columns(g["sales"], timeline),
+        **order_columns(g["orders"], timeline),
+        **cts.cost_columns(g["activities"], timeline, kinds),
+        **credit_columns(g["invoices"], g["payments"], timeline, as_of_dates),
+    }
+    facts = Facts(
+        pd.DataFrame(columns, index=pd.Index(customers.ids.to_pylist(), name="counterparty_id")), kinds
     )
     current = build_pnl(CUR, facts, financing_rate=rate)
     previous = build_pnl(PREV, facts, financing_rate=rate)
-    used = {
-        (str(r["kind"]), r["valid_from"]): Decimal(r[f"{CUR}_quantity"])
-        for r in usage
-        if r["valid_from"] is not None
-    }
+    used = cts.driver_usage(results["activities"], timeline, CUR)
     total_now, total_before = totals(current), totals(previous)
     the_bridge = bridge(previous, current, from_period=periods.previous, to_period=periods.current)
     aligned = attributes.reindex(current.frame.index)  # once, not once per roll-up

@@ -62,6 +62,16 @@ class Tables:
                 )
 
     @classmethod
+    def of(cls, source: Any) -> Tables:
+        """The tables of ``source``: :class:`Tables` as they are, a store (its tables, looked up once per
+        store) or an Ibis backend."""
+        if isinstance(source, Tables):
+            return source
+        if hasattr(source, "ibis") and hasattr(source, "table"):
+            return cls(**{name: source.table(name) for name in REQUIRED_COLUMNS})
+        return cls.from_backend(source)
+
+    @classmethod
     def from_backend(cls, backend: Any, *, database: Any = None) -> Tables:
         """The tables of ``backend`` (an Ibis connection) under their schema names."""
         kwargs = {} if database is None else {"database": database}

@@ -245,7 +245,7 @@ def customer_value(
         (True, True)
     """
     opts = options or ValueOptions()
-    tables = source if isinstance(source, Tables) else Tables.from_backend(getattr(source, "ibis", source))
+    tables = Tables.of(source)
     end = as_of or _latest_order_date(tables)
     unit_days = TIME_UNIT_DAYS[opts.time_unit]
 

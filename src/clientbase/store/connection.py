@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from clientbase import schema
 from clientbase.errors import ConfigurationError, StoreError
 
 if TYPE_CHECKING:
@@ -33,14 +34,20 @@ class Store:
     #: the DuckDB connection both sides share (``None`` on PostgreSQL)
     duck: duckdb.DuckDBPyConnection | None = None
     _closed: bool = field(default=False, repr=False)
+    #: Ibis tables of the schema, looked up once: their shape is fixed once :func:`connect` has migrated
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def dialect(self) -> str:
         return "duckdb" if self.duck is not None else "postgresql"
 
     def table(self, name: str) -> Any:
-        """The Ibis table ``name`` of this database."""
-        return self.ibis.table(name)
+        """The Ibis table ``name`` of this database (a schema table's is looked up once per store)."""
+        if name not in schema.metadata.tables:
+            return self.ibis.table(name)
+        if name not in self._tables:
+            self._tables[name] = self.ibis.table(name)
+        return self._tables[name]
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[sa.Connection]:
