@@ -166,9 +166,11 @@ class Facts:
     """The engine's per-customer sums for every period, in cents, on one index of customers (sorted):
     ``<p>_gross_list``, ``<p>_net_revenue``, ``<p>_cogs``, ``<p>_lines``, ``<p>_orders``, ``<p>_cost_<i>``
     (cost-to-serve of ``kinds[i]``), ``<p>_activities``, ``<p>_invoiced``, ``<p>_invoices``,
-    ``<p>_amount_days`` (cent-days), ``<p>_overdue_amount``, ``<p>_late_amount_days``."""
+    ``<p>_amount_days`` (cent-days), ``<p>_overdue_amount``, ``<p>_late_amount_days``; each column is an
+    array in the order of ``index``."""
 
-    sums: pd.DataFrame
+    index: pd.Index
+    columns: Mapping[str, np.ndarray[Any, Any]]
     kinds: list[str]
 
 
@@ -188,44 +190,43 @@ def build_pnl(label: str, facts: Facts, *, financing_rate: Decimal) -> PnL:
     """The P&L of period ``label`` for every customer active in it (an order line, an activity or an invoice).
 
     Example:
-        >>> f = pd.DataFrame({"cur_gross_list": [10000], "cur_net_revenue": [9000], "cur_cogs": [6000],
+        >>> f = {"cur_gross_list": [10000], "cur_net_revenue": [9000], "cur_cogs": [6000],
         ...     "cur_lines": [1], "cur_orders": [1], "cur_invoiced": [9000], "cur_amount_days": [27000000],
         ...     "cur_overdue_amount": [0], "cur_late_amount_days": [0], "cur_invoices": [1],
-        ...     "cur_activities": [0]}, index=pd.Index(["C1"]))
-        >>> c = build_pnl("cur", Facts(f, []), financing_rate=Decimal("0.0730"))["C1"]
+        ...     "cur_activities": [0]}
+        >>> facts = Facts(pd.Index(["C1"]), {k: np.array(v) for k, v in f.items()}, [])
+        >>> c = build_pnl("cur", facts, financing_rate=Decimal("0.0730"))["C1"]
         >>> c.discount, c.credit_cost, c.net_contribution
         (Decimal('10.00'), Decimal('54.00'), Decimal('-24.00'))
     """
-    p = label
-    all_rows = facts.sums
-    mask = (
-        (all_rows[f"{p}_lines"] > 0) | (all_rows[f"{p}_activities"] > 0) | (all_rows[f"{p}_invoices"] > 0)
-    ).to_numpy()
-    s = all_rows[mask]
-    kinds = pd.DataFrame(
-        {kind: s[f"{p}_cost_{i}"].to_numpy() for i, kind in enumerate(facts.kinds)}, index=s.index
-    )
-    frame = pd.DataFrame(
-        {
-            "gross_sales_list": s[f"{p}_gross_list"],
-            "net_revenue": s[f"{p}_net_revenue"],
-            "cogs": s[f"{p}_cogs"],
-            "cost_to_serve": kinds.sum(axis=1) if facts.kinds else 0,
-            "credit_cost": credit_cents(s[f"{p}_amount_days"].to_numpy(), financing_rate),
-            "invoiced": s[f"{p}_invoiced"],
-            "overdue_amount": s[f"{p}_overdue_amount"],
-            "late_amount_days": s[f"{p}_late_amount_days"],
-            "orders": s[f"{p}_orders"],
-            "lines": s[f"{p}_lines"],
-            "activities": s[f"{p}_activities"],
-            "invoices": s[f"{p}_invoices"],
-        },
-        index=s.index,
-    )
-    frame["discount"] = frame["gross_sales_list"] - frame["net_revenue"]
-    frame["gross_margin"] = frame["net_revenue"] - frame["cogs"]
-    frame["net_contribution"] = frame["gross_margin"] - frame["cost_to_serve"] - frame["credit_cost"]
-    return PnL(frame[list(COLUMNS)], kinds, universe=all_rows.index, mask=mask)
+    c = {
+        name[len(label) + 1 :]: values
+        for name, values in facts.columns.items()
+        if name.startswith(f"{label}_")
+    }
+    mask = (c["lines"] > 0) | (c["activities"] > 0) | (c["invoices"] > 0)
+    index = facts.index[mask]
+    costs = [c[f"cost_{i}"][mask] for i in range(len(facts.kinds))]
+    kinds = pd.DataFrame(dict(zip(facts.kinds, costs, strict=True)), index=index)
+    gross, net, cogs = c["gross_list"][mask], c["net_revenue"][mask], c["cogs"][mask]
+    cost_to_serve = sum(costs) if costs else np.zeros(len(index), dtype=np.int64)
+    credit = credit_cents(c["amount_days"][mask], financing_rate)
+    margin = net - cogs
+    lines = {
+        "gross_sales_list": gross,
+        "discount": gross - net,
+        "net_revenue": net,
+        "cogs": cogs,
+        "gross_margin": margin,
+        "cost_to_serve": cost_to_serve,
+        "credit_cost": credit,
+        "net_contribution": margin - cost_to_serve - credit,
+        "invoiced": c["invoiced"][mask],
+        "overdue_amount": c["overdue_amount"][mask],
+        "late_amount_days": c["late_amount_days"][mask],
+        **{name: c[name][mask] for name in COUNT_LINES},
+    }
+    return PnL(pd.DataFrame(lines, index=index), kinds, universe=facts.index, mask=mask)
 
 
 @dataclass(frozen=True)

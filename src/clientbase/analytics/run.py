@@ -217,9 +217,7 @@ def analyze(
         **cts.cost_columns(g["activities"], timeline, kinds),
         **credit_columns(g["invoices"], g["payments"], timeline, as_of_dates),
     }
-    facts = Facts(
-        pd.DataFrame(columns, index=pd.Index(customers.ids.to_pylist(), name="counterparty_id")), kinds
-    )
+    facts = Facts(pd.Index(customers.ids.to_pylist(), name="counterparty_id"), columns, kinds)
     current = build_pnl(CUR, facts, financing_rate=rate)
     previous = build_pnl(PREV, facts, financing_rate=rate)
     used = cts.driver_usage(results["activities"], timeline, CUR)
