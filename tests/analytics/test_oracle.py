@@ -266,13 +266,7 @@ def test_the_worked_example_matches_the_oracle() -> None:
     check_against_oracle(example.ROWS, **example.PERIOD, **example.COMPARE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="docs/methodology.md section 1 says as_of 'may not lie before the end of the period'; "
-    "period.Periods only refuses an as_of before the period's START, so analyze accepts an as_of inside it",
-)
 def test_as_of_inside_the_period_is_refused() -> None:
     rows = random_company(1)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="before the period ends"):
         analyze(memtables(rows), start=d(2024, 1, 1), end=d(2024, 12, 31), as_of=d(2024, 6, 30))

@@ -50,9 +50,10 @@ class Periods:
     as_of_previous: dt.date
 
     def __post_init__(self) -> None:
-        if self.as_of < self.current.start:
+        if self.as_of < self.current.end:
             raise ConfigurationError(
-                f"--as-of {self.as_of} is before the period starts ({self.current.start}); give a later date."
+                f"--as-of {self.as_of} is before the period ends ({self.current.end}): invoices issued after it "
+                "would count negative days of credit; give --as-of on or after --to."
             )
 
 
