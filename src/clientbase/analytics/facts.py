@@ -86,13 +86,17 @@ class Customers:
         return Grouped(table, np.asarray(positions.to_numpy(zero_copy_only=False), dtype=np.int64), len(self))
 
 
-@dataclass(frozen=True)
 class Grouped:
     """An engine result with one customer position per row (:meth:`Customers.grouped`)."""
 
-    table: pa.Table
-    positions: np.ndarray[Any, Any]
-    customers: int
+    def __init__(self, table: pa.Table, positions: np.ndarray[Any, Any], customers: int) -> None:
+        self.table = table
+        self.customers = customers
+        # rows sorted by customer once, so every sum is one vectorised reduceat
+        self._order = np.argsort(positions, kind="stable")
+        ordered = positions[self._order]
+        self._starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
+        self._owners = ordered[self._starts] if len(ordered) else ordered
 
     def keys(self, column: str) -> np.ndarray[Any, Any]:
         """A key column (span, bucket, flag) as a numpy array."""
@@ -107,12 +111,13 @@ class Grouped:
             >>> g.total("n", np.array([True, True, False])).tolist()
             [2, 1]
         """
-        values = unscaled(self.table[column], scale)
-        picked, at = values[where], self.positions[where]
-        bound = int(np.abs(picked).max()) * len(picked) if picked.size else 0
-        exact = picked.dtype == object or bound > _INT64_MAX
+        values = np.where(where, unscaled(self.table[column], scale), 0)
+        bound = int(np.abs(values).max()) * len(values) if values.size else 0
+        exact = values.dtype == object or bound > _INT64_MAX
         out = np.zeros(self.customers, dtype=object if exact else np.int64)
-        np.add.at(out, at, picked.astype(object) if exact else picked)
+        if values.size:
+            ordered = values[self._order]
+            out[self._owners] = np.add.reduceat(ordered.astype(object) if exact else ordered, self._starts)
         return out
 
     def cents(self, column: str, scale: int, where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
