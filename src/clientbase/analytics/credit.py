@@ -12,10 +12,10 @@ issue``. So the engine sums amount and amount x day per (customer, span of the i
 invoice or credit note[, paid-date bucket]) — a few rows per customer, whatever the as-of dates — and each
 period's as-of date is applied to those rows afterwards (:func:`credit_columns`).
 
-Overdue money is reported beside it, over invoices (not credit notes) whose due date is before ``as_of``:
-the overdue balance = their amount - what was paid on them by ``as_of``, and the late amount-days = their
-amount x (as_of - due) - sum of paid x (as_of - max(paid_date, due_date)), i.e. every amount x the days it
-stayed unpaid beyond its due date. Amounts are summed as whole cents in 64-bit integers (an amount has two
+Overdue money is reported beside it, over invoices with a positive amount (not credit notes) whose due
+date is before ``as_of``: the overdue balance = their amount - what was paid on them by ``as_of``, and the
+late amount-days = their amount x (as_of - due) - sum of paid x (as_of - max(paid_date, due_date)), i.e.
+every amount x the days it stayed unpaid beyond its due date. Amounts are summed as whole cents in 64-bit integers (an amount has two
 decimals), which is exact and about twice as fast as decimal products; :func:`credit_cost` applies the rate
 and rounds to the cent.
 """
@@ -112,7 +112,7 @@ def credit_columns(
 
     Example:
         >>> from decimal import Decimal as D
-        >>> from clientbase.analytics.facts import Customers
+        >>> from clientbase.analytics.facts import by_customer
         >>> from clientbase.analytics.period import Period
         >>> d = dt.date
         >>> inv = ibis.memtable({"invoice_id": ["F1"], "counterparty_id": ["C1"], "issue_date": [d(2024, 1, 1)],
@@ -121,8 +121,8 @@ def credit_columns(
         >>> year, as_of = Timeline({"cur": Period(d(2024, 1, 1), d(2024, 12, 31))}), {"cur": d(2024, 1, 31)}
         >>> i = invoice_spans(inv, year, as_of).to_pyarrow()
         >>> p = payment_spans(inv, pay, year, as_of).to_pyarrow()
-        >>> c = Customers.of([i, p])
-        >>> r = credit_columns(c.grouped(i), c.grouped(p), year, as_of)
+        >>> _, g = by_customer({"invoices": i, "payments": p})
+        >>> r = credit_columns(g["invoices"], g["payments"], year, as_of)
         >>> r["cur_amount_days"].tolist(), r["cur_overdue_amount"].tolist(), r["cur_late_amount_days"].tolist()
         ([240000], [4000], [140000])
     """

@@ -5,20 +5,19 @@ timeline, a due-date bucket, ...), a few rows per customer. :class:`Grouped` add
 under a condition on the keys — "the spans of the previous period", "paid by its as-of date" — in 64-bit
 integers of the column's smallest unit (a DECIMAL(38, 7) sum counts in 10^-7), falling back to Python
 integers when 64 bits could overflow, so nothing is rounded before the per-customer total exists.
-:class:`Customers` is the one sorted index of customers every source is aligned on.
+:func:`by_customer` gives the one sorted index of customers every source is aligned on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clientbase.analytics.money import div_round
+from clientbase.analytics.money import div_round, group_sum
 
 _INT64_MAX = 2**63 - 1
 
@@ -65,38 +64,43 @@ def _rescale(ints: np.ndarray[Any, Any], digits: int) -> np.ndarray[Any, Any]:
     return ints * factor
 
 
-@dataclass(frozen=True)
-class Customers:
-    """The sorted ids of every customer in any of several engine results."""
+def by_customer(
+    tables: Mapping[str, pa.Table], column: str = "counterparty_id"
+) -> tuple[pa.Array, dict[str, Grouped]]:
+    """The sorted ids of every customer in any of ``tables``, and each table's rows with the position of
+    their customer among those ids (one hash pass over all the rows).
 
-    ids: pa.Array
-
-    @classmethod
-    def of(cls, tables: Sequence[pa.Table], column: str = "counterparty_id") -> Customers:
-        chunks = [chunk for t in tables for chunk in t[column].cast(pa.string()).chunks]
-        unique = pc.unique(pa.chunked_array(chunks, type=pa.string()))
-        return cls(unique.take(pc.sort_indices(unique)))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def grouped(self, table: pa.Table, column: str = "counterparty_id") -> Grouped:
-        """``table``'s rows with the position of their customer in :attr:`ids`."""
-        positions = pc.index_in(table[column].cast(pa.string()), value_set=self.ids)
-        return Grouped(table, np.asarray(positions.to_numpy(zero_copy_only=False), dtype=np.int64), len(self))
+    Example:
+        >>> ids, g = by_customer({"a": pa.table({"counterparty_id": ["B", "A", "B"]}),
+        ...                       "b": pa.table({"counterparty_id": ["C"]})})
+        >>> ids.to_pylist(), g["a"].positions.tolist(), g["b"].positions.tolist()
+        (['A', 'B', 'C'], [1, 0, 1], [2])
+    """
+    columns = [t[column].cast(pa.string()).combine_chunks() for t in tables.values()]
+    encoded = pa.concat_arrays(columns).dictionary_encode() if columns else pa.array([], pa.string())
+    if not columns:
+        return pa.array([], pa.string()), {}
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    bounds = np.cumsum([0, *(len(c) for c in columns)])
+    grouped = {
+        name: Grouped(table, codes[bounds[i] : bounds[i + 1]], len(order))
+        for i, (name, table) in enumerate(tables.items())
+    }
+    return encoded.dictionary.take(order), grouped
 
 
 class Grouped:
-    """An engine result with one customer position per row (:meth:`Customers.grouped`)."""
+    """An engine result with the position of its customer for every row (:func:`by_customer`)."""
 
     def __init__(self, table: pa.Table, positions: np.ndarray[Any, Any], customers: int) -> None:
         self.table = table
+        self.positions = positions
         self.customers = customers
-        # rows sorted by customer once, so every sum is one vectorised reduceat
-        self._order = np.argsort(positions, kind="stable")
-        ordered = positions[self._order]
-        self._starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
-        self._owners = ordered[self._starts] if len(ordered) else ordered
+        #: the most rows one customer has (bounds the partial sums of :func:`group_sum`)
+        self._most = int(np.bincount(positions).max()) if len(positions) else 0
 
     def keys(self, column: str) -> np.ndarray[Any, Any]:
         """A key column (span, bucket, flag) as a numpy array."""
@@ -107,18 +111,12 @@ class Grouped:
 
         Example:
             >>> t = pa.table({"counterparty_id": ["B", "A", "B"], "n": [1, 2, 3]})
-            >>> g = Customers.of([t]).grouped(t)
+            >>> g = by_customer({"t": t})[1]["t"]
             >>> g.total("n", np.array([True, True, False])).tolist()
             [2, 1]
         """
         values = np.where(where, unscaled(self.table[column], scale), 0)
-        bound = int(np.abs(values).max()) * len(values) if values.size else 0
-        exact = values.dtype == object or bound > _INT64_MAX
-        out = np.zeros(self.customers, dtype=object if exact else np.int64)
-        if values.size:
-            ordered = values[self._order]
-            out[self._owners] = np.add.reduceat(ordered.astype(object) if exact else ordered, self._starts)
-        return out
+        return group_sum(self.positions, values, self.customers, most=self._most)
 
     def cents(self, column: str, scale: int, where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Per customer: the exact sum of a decimal ``column`` with ``scale`` decimals over the rows

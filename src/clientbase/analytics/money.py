@@ -23,6 +23,10 @@ EXACT = Context(prec=50, rounding=ROUND_HALF_UP)
 _FLOAT_SAFE = 2**50
 #: a product of two int64 values below this magnitude cannot overflow
 _INT_SAFE = 2**63
+#: group sums run in float64 on two parts of each integer, the low 26 bits and the rest, each exact
+_SPLIT = 26
+_LOW = (1 << _SPLIT) - 1
+_FLOAT_EXACT = 2**52
 
 
 def cents(value: Decimal | int | None) -> Decimal:
@@ -87,6 +91,32 @@ def mul(left: Any, right: Any) -> np.ndarray[Any, Any]:
     if a.dtype != object and b.dtype != object and int(np.abs(a).max()) * int(np.abs(b).max()) < _INT_SAFE:
         return a.astype(np.int64) * b.astype(np.int64)
     return a.astype(object) * b.astype(object)
+
+
+def group_sum(groups: Any, values: Any, size: int, *, most: int | None = None) -> np.ndarray[Any, Any]:
+    """The exact sum of integer ``values`` per group (``groups``: the group of each value, 0 to size - 1).
+
+    Vectorised with ``np.bincount`` on the low 26 bits and on the rest of each value apart, which keeps every
+    partial sum far below 2^53 (exact in float64); Python integers when the values or sums need more than
+    64 bits. ``most`` (the most values one group has) is counted when not given.
+
+    Example:
+        >>> group_sum(np.array([1, 0, 1]), np.array([2**40 + 1, 5, -3]), 3).tolist()
+        [5, 1099511627774, 0]
+    """
+    groups, values = np.asarray(groups), np.asarray(values)
+    if most is None:
+        most = int(np.bincount(groups).max()) if groups.size else 0
+    biggest = int(np.abs(values).max(initial=0)) if values.dtype != object else -1
+    if biggest >= 0 and most < 1 << _SPLIT and most * ((biggest >> _SPLIT) + 1) < _FLOAT_EXACT:
+        low = np.bincount(groups, weights=values & _LOW, minlength=size).astype(np.int64)
+        high = np.bincount(groups, weights=values >> _SPLIT, minlength=size).astype(np.int64)
+        if int(np.abs(high).max(initial=0)) < 1 << (62 - _SPLIT):
+            return (high << _SPLIT) + low
+        return high.astype(object) * (1 << _SPLIT) + low.astype(object)
+    out = np.zeros(size, dtype=object)
+    np.add.at(out, groups, values.astype(object))
+    return out
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int, places: int = 4) -> Decimal | None:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clientbase.analytics.money import from_cents, percent
+from clientbase.analytics.money import from_cents, group_sum, percent
 from clientbase.analytics.pnl import MONEY_LINES, PnL
 
 #: the attributes the analysis rolls up by (columns of ``counterparties``)
@@ -51,19 +51,21 @@ def rollup(pnl: PnL, attributes: pd.DataFrame, by: str) -> list[RollupRow]:
         >>> rows[0].value, rows[0].customers, rows[0].lines["net_contribution"]
         ('North', 2, Decimal('7.00'))
     """
-    keys = attributes[by].reindex(pnl.frame.index).to_numpy(dtype=object)
-    codes, values = pd.factorize(keys, use_na_sentinel=False)
-    lines = pnl.frame[list(MONEY_LINES)].to_numpy()
-    sums = np.zeros((len(values), len(MONEY_LINES)), dtype=lines.dtype)
-    np.add.at(sums, codes, lines)
-    customers = np.bincount(codes, minlength=len(values))
-    losers = np.bincount(codes, weights=pnl.frame["net_contribution"].to_numpy() < 0, minlength=len(values))
+    column = attributes[by]
+    if column.index is not pnl.frame.index and not column.index.equals(pnl.frame.index):
+        column = column.reindex(pnl.frame.index)
+    codes, values = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    n = len(values)
+    most = int(np.bincount(codes).max()) if len(codes) else 0
+    sums = {name: group_sum(codes, pnl.frame[name].to_numpy(), n, most=most) for name in MONEY_LINES}
+    customers = np.bincount(codes, minlength=n)
+    losers = np.bincount(codes, weights=pnl.frame["net_contribution"].to_numpy() < 0, minlength=n)
     rows = [
         RollupRow(
             attribute=by,
             value=None if value is None or value != value else str(value),
             customers=int(customers[i]),
-            lines={name: from_cents(int(sums[i, j])) for j, name in enumerate(MONEY_LINES)},
+            lines={name: from_cents(int(sums[name][i])) for name in MONEY_LINES},
             loss_makers=int(losers[i]),
         )
         for i, value in enumerate(values)

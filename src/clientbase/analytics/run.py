@@ -21,7 +21,7 @@ import pyarrow as pa
 from clientbase.analytics import cost_to_serve as cts
 from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_columns, financing_rate, invoice_spans, payment_spans
-from clientbase.analytics.facts import Customers
+from clientbase.analytics.facts import by_customer
 from clientbase.analytics.headline import headline
 from clientbase.analytics.period import Periods, resolve_periods
 from clientbase.analytics.pnl import (
@@ -209,15 +209,14 @@ def analyze(
     attribute_cols = ["counterparty_id", "name", *[c for c in ROLLUP_ATTRIBUTES if c in cp.columns]]
     attributes = _arrow("counterparties", cp.select(*attribute_cols)).to_pandas().set_index("counterparty_id")
 
-    customers = Customers.of(list(results.values()))
-    g = {name: customers.grouped(table) for name, table in results.items()}
+    ids, g = by_customer(results)
     columns = {
         **sales_columns(g["sales"], timeline),
         **order_columns(g["orders"], timeline),
         **cts.cost_columns(g["activities"], timeline, kinds),
         **credit_columns(g["invoices"], g["payments"], timeline, as_of_dates),
     }
-    facts = Facts(pd.Index(customers.ids.to_pylist(), name="counterparty_id"), columns, kinds)
+    facts = Facts(pd.Index(ids.to_pylist(), name="counterparty_id"), columns, kinds)
     current = build_pnl(CUR, facts, financing_rate=rate)
     previous = build_pnl(PREV, facts, financing_rate=rate)
     used = cts.driver_usage(results["activities"], timeline, CUR)
