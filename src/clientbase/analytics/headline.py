@@ -27,17 +27,15 @@ def _signed_pct(value: Decimal | None) -> str:
     return f"{value:+.1f} %".replace("-", "−")
 
 
-def _mostly(bridge: Bridge, part: str, sign: int, attributes: pd.DataFrame | None) -> str:
-    """' (mostly <size band> accounts)' when one size band holds at least half of the part's amount."""
+def _mostly(bridge: Bridge, part: str, sign: int, bands: pd.Series | None) -> str:
+    """' (mostly <size band> accounts)' when one size band holds at least half of the part's amount
+    (``bands``: each customer's size band, aligned on the bridge's customers)."""
     amounts = bridge.parts[part] * sign
-    amounts = amounts[amounts > 0]
-    total = amounts.sum()
-    if total == 0:
+    moving = (amounts > 0).to_numpy()
+    total = amounts[moving].sum()
+    if total == 0 or bands is None:
         return ""
-    if attributes is None or "size_band" not in attributes.columns:
-        return ""
-    bands = attributes["size_band"].reindex(amounts.index)
-    by_band = amounts.groupby(bands).sum()
+    by_band = amounts[moving].groupby(bands.to_numpy()[moving]).sum()
     if by_band.empty:
         return ""
     band = by_band.idxmax()
@@ -76,6 +74,9 @@ def headline(
     if change == 0:
         return f"{start}: no change in net contribution."
     sign = -1 if change < 0 else 1
+    bands = None
+    if attributes is not None and "size_band" in attributes.columns:
+        bands = attributes["size_band"].reindex(bridge.parts.index)
     moving = {k: v for k, v in bridge.components.items() if v * sign > 0}
     gross = sum(moving.values(), ZERO)
     ranked = sorted(moving.items(), key=lambda kv: -abs(kv[1]))[:2]
@@ -85,7 +86,7 @@ def headline(
         share = percent(amount, gross) or ZERO
         text = PHRASES[name][0 if sign < 0 else 1].format(
             n=n, who=f"{n} customer{'s' if n != 1 else ''}"
-        ) + _mostly(bridge, name, sign, attributes)
+        ) + _mostly(bridge, name, sign, bands)
         word = "the fall" if sign < 0 else "the rise"
         parts.append(f"{share:.0f} % of {word} is {text}" if i == 0 else f"{share:.0f} % is {text}")
     return f"{start}: {'; '.join(parts)}."
