@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,7 +20,9 @@ from clientbase.cli.common import (
     print_json,
 )
 from clientbase.cli.main import app
-from clientbase.decisions.value import PURCHASE_MODELS, CustomerValue, ValueOptions, customer_value
+
+if TYPE_CHECKING:  # the models pull in scipy.stats (over a second): imported when the command runs
+    from clientbase.decisions.value import CustomerValue
 
 
 def _two_percentages(text: str, option: str) -> tuple[Decimal, Decimal]:
@@ -134,7 +136,7 @@ def value_command(
         typer.Option("--monthly-discount-rate", help="Discount rate per month for the CLV (0.01 = 1 %)."),
     ] = 0.01,
     model: Annotated[
-        str, typer.Option("--model", help=f"Purchase model: {', '.join(PURCHASE_MODELS)}.")
+        str, typer.Option("--model", help="Purchase model: bgnbd (BG/NBD) or mbgnbd (MBG/NBD).")
     ] = "bgnbd",
     abc: Annotated[
         str, typer.Option("--abc", help="ABC shares in percent: A, then B (C is the rest).")
@@ -155,6 +157,8 @@ def value_command(
     a_share, b_share = _two_percentages(abc, "--abc")
     x_limit, y_limit = _two_percentages(xyz, "--xyz")
     with cli_errors():
+        from clientbase.decisions.value import ValueOptions, customer_value
+
         options = ValueOptions(
             horizon_months=horizon_months,
             monthly_discount_rate=discount_rate,
