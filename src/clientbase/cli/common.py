@@ -69,5 +69,7 @@ def _json_default(value: Any) -> Any:
 
 
 def print_json(document: Any) -> None:
-    """Write one JSON document to stdout (decimals as numbers, dates as ISO strings)."""
-    sys.stdout.write(json.dumps(document, default=_json_default, indent=2, ensure_ascii=False) + "\n")
+    """Write one JSON document to stdout (decimals as numbers, dates as ISO strings); indented for a person
+    at a terminal, compact into a pipe or file (Python's JSON encoder is about four times faster then)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(document, default=_json_default, indent=indent, ensure_ascii=False) + "\n")
