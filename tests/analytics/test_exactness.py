@@ -165,3 +165,25 @@ def test_analysis_credit_cost_with_a_rate_of_many_digits() -> None:
     a = analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
     # unpaid from 2024-01-31 to the as-of date 2025-01-31: 366 days
     assert a.customers["B"].credit_cost == cents(D("1100000.00") * 366 * D("0.123456789") / 365)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="credit.invoice_spans multiplies int64 cents by the due date's day number in the engine: "
+    "a far-off due date overflows INT64 and the whole analysis fails (24b0023 summed decimals)",
+)
+def test_invoice_due_in_9999_does_not_break_the_analysis() -> None:
+    rows = copy.deepcopy(example.ROWS)
+    # 40 billion (a large invoice in IDR or VND) with the "no due date" placeholder 9999-12-31
+    big = dict(
+        invoice_id="FZ",
+        counterparty_id="C",
+        issue_date=d(2024, 5, 1),
+        due_date=d(9999, 12, 31),
+        amount=D("40000000000.00"),
+    )
+    rows["invoices"] = [*rows["invoices"], big]
+    a = analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
+    # unpaid from 2024-05-01 to 2025-01-31 (275 days) at 7.3 % a year: 0.02 % a day
+    assert a.customers["C"].credit_cost == D("40000000000.00") * 275 * D("0.0002")
+    assert a.customers["C"].overdue_amount == 0
