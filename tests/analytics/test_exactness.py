@@ -15,7 +15,6 @@ from decimal import Decimal as D
 import ibis
 import numpy as np
 import pyarrow as pa
-import pytest
 
 from clientbase.analytics.credit import credit_columns, invoice_spans, payment_spans
 from clientbase.analytics.facts import by_customer, unscaled
@@ -107,19 +106,11 @@ def test_credit_with_the_earlier_period_observed_later() -> None:
     assert r["cur_amount_days"] == [50 * 396 * 100]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="money.div_round computes 2 * |numerator| in int64: wraps for |numerator| >= 2^62",
-)
 def test_div_round_near_two_to_the_62() -> None:
     n = 2**62 + 10
     assert div_round(np.array([n], dtype=np.int64), 10).tolist() == [(n + 5) // 10]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pnl.credit_cents: mul keeps int64 below 2^63, div_round then doubles it and wraps",
-)
 def test_credit_cents_with_a_rate_of_many_digits() -> None:
     rate = D("0.123456789")
     amount_days = 40_000_000_000  # cent-days: 1.1 million unpaid for a year
@@ -127,10 +118,6 @@ def test_credit_cents_with_a_rate_of_many_digits() -> None:
     assert credit_cents(np.array([amount_days], dtype=np.int64), rate).tolist() == [want]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="group_sum returns int64 for sums up to ~2^62 + 2^52; Grouped.cents -> div_round then wraps",
-)
 def test_cost_summed_over_spans_just_above_two_to_the_62() -> None:
     # scale 9: two spans of about 4.6 billion each; group_sum stays on int64, the sum is 2^62 + 1
     v1, v2 = 2**62 - 1, 2
@@ -145,7 +132,6 @@ def test_cost_summed_over_spans_just_above_two_to_the_62() -> None:
     assert [int(x) for x in got] == [(v1 + v2 + 5 * 10**6) // 10**7]
 
 
-@pytest.mark.xfail(strict=True, reason="the credit_cents wrap above, seen end to end: a negative credit cost")
 def test_analysis_credit_cost_with_a_rate_of_many_digits() -> None:
     rows = copy.deepcopy(example.ROWS)
     rows["settings"] = [
@@ -167,11 +153,6 @@ def test_analysis_credit_cost_with_a_rate_of_many_digits() -> None:
     assert a.customers["B"].credit_cost == cents(D("1100000.00") * 366 * D("0.123456789") / 365)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="credit.invoice_spans multiplies int64 cents by the due date's day number in the engine: "
-    "a far-off due date overflows INT64 and the whole analysis fails (24b0023 summed decimals)",
-)
 def test_invoice_due_in_9999_does_not_break_the_analysis() -> None:
     rows = copy.deepcopy(example.ROWS)
     # 40 billion (a large invoice in IDR or VND) with the "no due date" placeholder 9999-12-31

@@ -7,12 +7,14 @@ import doctest
 import importlib
 from decimal import Decimal as D
 
+import ibis
 import pytest
 
 from clientbase.analytics.credit import credit_cost, financing_rate
 from clientbase.analytics.money import cents
 from clientbase.analytics.period import resolve_periods
 from clientbase.analytics.run import analyze
+from clientbase.analytics.tables import Tables
 from clientbase.errors import ConfigurationError, ValidationError
 from tests.analytics import example
 from tests.analytics.engines import memtables
@@ -88,3 +90,17 @@ def test_overlapping_rates_are_refused() -> None:
     drivers.append(dict(kind="visit", valid_from=dt.date(2024, 1, 1), valid_to=None, unit="event", rate=D(1)))
     with pytest.raises(ValidationError, match="two rates of kind 'visit'"):
         analyze(memtables({**example.ROWS, "cost_drivers": drivers}), **example.PERIOD, **example.COMPARE)
+
+
+def test_amounts_finer_than_cents_are_refused() -> None:
+    t = memtables(example.ROWS)
+    invoices = t.invoices.mutate(amount=t.invoices.amount.cast("decimal(18, 3)"))
+    with pytest.raises(ConfigurationError, match=r"invoices.amount is decimal\(18, 3\)"):
+        analyze(Tables(**{**t.__dict__, "invoices": invoices}), **example.PERIOD, **example.COMPARE)
+
+
+def test_transactions_without_a_customer_are_refused() -> None:
+    t = memtables(example.ROWS)
+    lines = t.order_lines.mutate(counterparty_id=ibis.null("string"))
+    with pytest.raises(ValidationError, match="order_lines have no counterparty_id"):
+        analyze(Tables(**{**t.__dict__, "order_lines": lines}), **example.PERIOD, **example.COMPARE)

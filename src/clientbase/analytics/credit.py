@@ -51,6 +51,13 @@ def _cuts(as_of: Mapping[str, dt.date]) -> tuple[list[dt.date], list[dt.date]]:
     return dues, [a + dt.timedelta(days=1) for a in dues]
 
 
+def _last_day(as_of: Mapping[str, dt.date], origin: dt.date) -> int:
+    """The day number of the latest as-of date: a due or paid date beyond it is counted as this day, which
+    changes no sum the periods use (only dates on or before an as-of date are) and keeps cents x days within
+    64 bits for a due date such as 9999-12-31."""
+    return (max(as_of.values()) - origin).days
+
+
 def invoice_spans(invoices: ir.Table, timeline: Timeline, as_of: Mapping[str, dt.date]) -> ir.Table:
     """Invoices issued in the window, per customer, ``span`` of the issue date, ``due_k`` (bucket of the
     due date among the as-of dates) and ``charge`` (an invoice, not a credit note): ``invoices``, ``amount``
@@ -58,6 +65,7 @@ def invoice_spans(invoices: ir.Table, timeline: Timeline, as_of: Mapping[str, dt
     dues, _ = _cuts(as_of)
     inv = invoices.filter(timeline.in_window(invoices.issue_date))
     amount = _in_cents(inv.amount)
+    due_day = ibis.least(day_number(inv.due_date, timeline.origin), _last_day(as_of, timeline.origin))
     return inv.group_by(
         "counterparty_id",
         span=timeline.span(inv.issue_date),
@@ -67,7 +75,7 @@ def invoice_spans(invoices: ir.Table, timeline: Timeline, as_of: Mapping[str, dt
         invoices=inv.count(),
         amount=amount.sum().cast("int64"),
         issue_days=(amount * day_number(inv.issue_date, timeline.origin)).sum().cast("int64"),
-        due_days=(amount * day_number(inv.due_date, timeline.origin)).sum().cast("int64"),
+        due_days=(amount * due_day).sum().cast("int64"),
     )
 
 
@@ -80,16 +88,17 @@ def payment_spans(
     dues, paid_cuts = _cuts(as_of)
     origin = timeline.origin
     inv = invoices.filter(timeline.in_window(invoices.issue_date))
+    last = _last_day(as_of, origin)
     keys = inv.select(
         p_invoice_id=inv.invoice_id,
         p_customer=inv.counterparty_id,
         p_span=timeline.span(inv.issue_date),
         p_due_k=bucket(inv.due_date, dues),
         p_charge=inv.amount > 0,
-        p_due_day=day_number(inv.due_date, origin),
+        p_due_day=ibis.least(day_number(inv.due_date, origin), last),
     )
     j = payments.join(keys, payments.invoice_id == keys.p_invoice_id)
-    paid, paid_day = _in_cents(j.amount), day_number(j.paid_date, origin)
+    paid, paid_day = _in_cents(j.amount), ibis.least(day_number(j.paid_date, origin), last)
     return j.group_by(
         counterparty_id=j.p_customer,
         span=j.p_span,

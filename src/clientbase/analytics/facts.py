@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clientbase.analytics.money import div_round, group_sum
+from clientbase.analytics.money import div_round, group_sum, magnitude
+from clientbase.errors import Problem, ValidationError
 
 _INT64_MAX = 2**63 - 1
 
@@ -59,7 +60,7 @@ def _rescale(ints: np.ndarray[Any, Any], digits: int) -> np.ndarray[Any, Any]:
     if digits == 0:
         return ints
     factor = 10**digits
-    if ints.dtype == object or (ints.size and int(np.abs(ints).max()) > _INT64_MAX // factor):
+    if ints.dtype == object or magnitude(ints) > _INT64_MAX // factor:
         return ints.astype(object) * factor
     return ints * factor
 
@@ -77,6 +78,19 @@ def by_customer(
         (['A', 'B', 'C'], [1, 0, 1], [2])
     """
     columns = [t[column].cast(pa.string()).combine_chunks() for t in tables.values()]
+    for name, ids in zip(tables, columns, strict=True):
+        if ids.null_count:
+            raise ValidationError(
+                [
+                    Problem(
+                        file=name,
+                        row=None,
+                        column=column,
+                        value=None,
+                        rule=f"{ids.null_count} group(s) of {name} have no {column}; give every row its customer",
+                    )
+                ]
+            )
     encoded = pa.concat_arrays(columns).dictionary_encode() if columns else pa.array([], pa.string())
     if not columns:
         return pa.array([], pa.string()), {}

@@ -77,10 +77,26 @@ def div_round(numerator: Any, denominator: Any) -> np.ndarray[Any, Any]:
     """
     num = np.asarray(numerator)
     den = np.broadcast_to(np.asarray(denominator), num.shape)
+    if num.size and (_too_big(num) or _too_big(den)):  # int64 could wrap: Python integers
+        num, den = num.astype(object), den.astype(object)
     safe_den = np.where(den == 0, 1, den)
-    q = (2 * np.abs(num) + np.abs(safe_den)) // (2 * np.abs(safe_den))
+    top, bottom = np.abs(num), np.abs(safe_den)
+    q = top // bottom + (2 * (top % bottom) >= bottom)
     out = np.where((num < 0) != (safe_den < 0), -q, q)
     return np.where(den == 0, 0, out)
+
+
+def _too_big(values: np.ndarray[Any, Any]) -> bool:
+    """``values`` are int64 with a magnitude that 2 x |value| or abs() could wrap."""
+    return values.dtype != object and magnitude(values) >= 2**62
+
+
+def magnitude(values: np.ndarray[Any, Any]) -> int:
+    """The largest absolute value of an integer array, as a Python int (0 when empty; exact even for the
+    smallest int64, whose ``np.abs`` wraps)."""
+    if values.size == 0:
+        return 0
+    return max(abs(int(values.max())), abs(int(values.min())))
 
 
 def mul(left: Any, right: Any) -> np.ndarray[Any, Any]:
@@ -88,7 +104,7 @@ def mul(left: Any, right: Any) -> np.ndarray[Any, Any]:
     a, b = np.asarray(left), np.asarray(right)
     if a.size == 0 or b.size == 0:
         return a.astype(np.int64) * b.astype(np.int64)
-    if a.dtype != object and b.dtype != object and int(np.abs(a).max()) * int(np.abs(b).max()) < _INT_SAFE:
+    if a.dtype != object and b.dtype != object and magnitude(a) * magnitude(b) < _INT_SAFE:
         return a.astype(np.int64) * b.astype(np.int64)
     return a.astype(object) * b.astype(object)
 
@@ -107,11 +123,11 @@ def group_sum(groups: Any, values: Any, size: int, *, most: int | None = None) -
     groups, values = np.asarray(groups), np.asarray(values)
     if most is None:
         most = int(np.bincount(groups).max()) if groups.size else 0
-    biggest = int(np.abs(values).max(initial=0)) if values.dtype != object else -1
+    biggest = magnitude(values) if values.dtype != object else -1
     if biggest >= 0 and most < 1 << _SPLIT and most * ((biggest >> _SPLIT) + 1) < _FLOAT_EXACT:
         low = np.bincount(groups, weights=values & _LOW, minlength=size).astype(np.int64)
         high = np.bincount(groups, weights=values >> _SPLIT, minlength=size).astype(np.int64)
-        if int(np.abs(high).max(initial=0)) < 1 << (62 - _SPLIT):
+        if magnitude(high) < 1 << (62 - _SPLIT):
             return (high << _SPLIT) + low
         return high.astype(object) * (1 << _SPLIT) + low.astype(object)
     out = np.zeros(size, dtype=object)

@@ -195,7 +195,7 @@ def analyze(
     headers = tables.orders if has_orders else orders_from_lines(tables.order_lines)
     priced = cts.priced_activities(tables.activities, tables.cost_drivers)
     results = {
-        "sales": _arrow("sales per customer", sales_spans(tables.order_lines, timeline)),
+        "order_lines": _arrow("sales per customer", sales_spans(tables.order_lines, timeline)),
         "orders": _arrow("orders per customer", order_spans(headers, timeline)),
         "activities": _arrow("cost-to-serve per customer", cts.activity_spans(priced, timeline)),
         "invoices": _arrow("invoices per customer", invoice_spans(tables.invoices, timeline, as_of_dates)),
@@ -211,7 +211,7 @@ def analyze(
 
     ids, g = by_customer(results)
     columns = {
-        **sales_columns(g["sales"], timeline),
+        **sales_columns(g["order_lines"], timeline),
         **order_columns(g["orders"], timeline),
         **cts.cost_columns(g["activities"], timeline, kinds),
         **credit_columns(g["invoices"], g["payments"], timeline, as_of_dates),

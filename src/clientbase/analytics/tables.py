@@ -60,6 +60,13 @@ class Tables:
                     f"Table {name!r} lacks the column(s) {', '.join(missing)}; "
                     "bring the database up to the clientbase schema (clientbase.store.connect migrates it)."
                 )
+        for name in ("invoices", "payments"):  # credit is summed in whole cents
+            amount = getattr(self, name).amount.type()
+            if not (amount.is_integer() or (amount.is_decimal() and (amount.scale or 0) <= 2)):
+                raise ConfigurationError(
+                    f"{name}.amount is {amount}; the analysis needs amounts in whole cents: "
+                    "a decimal with at most 2 decimals, as the clientbase schema stores them (DECIMAL(18, 2))."
+                )
 
     @classmethod
     def of(cls, source: Any) -> Tables:
