@@ -43,7 +43,7 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
-        help="Date unpaid invoices are counted to (default: latest date in the data).",
+        help="Date unpaid invoices are counted to, on or after --to (default: latest date in the data).",
     ),
 ]
 CompareFromOption = Annotated[
