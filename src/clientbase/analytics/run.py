@@ -1,9 +1,10 @@
 """The one place the profitability analysis executes: build the Ibis expressions, run them, assemble the result.
 
-The engine reads each fact table once and returns exact per-customer sums for both periods (order lines: one
-GROUP BY with conditional sums). Everything after that works on per-customer-sized data in Python ``Decimal``
-(the P&L rounded to the cent, whale curve, bridge, roll-ups, headline), so the numbers are the same to the
-cent on DuckDB, PostgreSQL and Spark.
+The engine reads each fact table once and returns exact sums per customer and span of the timeline (a few
+rows per customer; :mod:`clientbase.analytics.timeline`). Everything after that works on per-customer-sized
+data in exact integers and ``Decimal`` (:mod:`clientbase.analytics.facts` adds the spans into periods; the
+P&L rounded to the cent, whale curve, bridge, roll-ups, headline), so the numbers are the same to the cent on
+DuckDB, PostgreSQL and Spark.
 """
 
 from __future__ import annotations
