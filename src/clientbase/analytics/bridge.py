@@ -28,7 +28,7 @@ import pandas as pd
 
 from clientbase.analytics.money import div_round, from_cents, mul
 from clientbase.analytics.period import Period
-from clientbase.analytics.pnl import PnL
+from clientbase.analytics.pnl import PnL, amounts
 
 COMPONENTS = (
     "new_customers",
@@ -105,20 +105,18 @@ class Bridge:
 
     def customer_dicts(self) -> list[dict[str, Any]]:
         """Every customer's bridge as :meth:`CustomerBridge.as_dict`, built column by column."""
-        columns = {name: self.parts[name].tolist() for name in ("status", "before", "after", *COMPONENTS)}
-        out = []
-        for i, cid in enumerate(self.parts.index):
-            before, after = columns["before"][i], columns["after"][i]
-            row: dict[str, Any] = {
-                "counterparty_id": str(cid),
-                "status": columns["status"][i],
-                "before": from_cents(before),
-                "after": from_cents(after),
-                "change": from_cents(after - before),
-            }
-            row.update({name: from_cents(columns[name][i]) for name in COMPONENTS})
-            out.append(row)
-        return out
+        p = self.parts
+        before, after = p["before"].to_numpy(), p["after"].to_numpy()
+        columns: dict[str, list[Any]] = {
+            "counterparty_id": [str(i) for i in p.index],
+            "status": p["status"].tolist(),
+            "before": amounts(before),
+            "after": amounts(after),
+            "change": amounts(after - before),
+        }
+        columns.update({name: amounts(p[name].to_numpy()) for name in COMPONENTS})
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -88,8 +88,8 @@ class Analysis:
     def document(self) -> dict[str, Any]:
         """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
         p = self.periods
-        known = self.attributes["name"].reindex(self.whale.ids)
-        names = {str(k): (None if v is None or v != v else str(v)) for k, v in known.items()}
+        known = self.attributes["name"].reindex(self.whale.ids).tolist()
+        names = [None if v is None or v != v else str(v) for v in known]
         return {
             "currency": self.currency,
             "financing_rate_annual": self.financing_rate,
@@ -97,10 +97,7 @@ class Analysis:
             "compare_period": {**p.previous.as_dict(), "as_of": p.as_of_previous.isoformat()},
             "totals": self.totals.as_dict(),
             "totals_previous": self.totals_previous.as_dict(),
-            "customers": [
-                {"name": names.get(c["counterparty_id"]), **c}
-                for c in customer_dicts(self.customers, self.whale.ids)
-            ],
+            "customers": customer_dicts(self.customers, self.whale.ids, first={"name": names}),
             "whale": self.whale.summary(),
             "bridge": {
                 **self.bridge.summary(),
