@@ -21,7 +21,8 @@ from clientbase.errors import (
 )
 from clientbase.store import DEFAULT_URL, Store, connect
 
-console = Console()
+#: into a pipe or file Rich would assume 80 columns and cut numbers short ("672,79…"): be wide there instead
+console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True, soft_wrap=True)  # messages hold paths: never wrap them
 
 DbOption = Annotated[
