@@ -35,10 +35,6 @@ from clientbase.analytics.money import cents, exact_div, mul
 from clientbase.analytics.timeline import Timeline, bucket, day_number
 from clientbase.errors import ConfigurationError
 
-#: the per-customer columns :func:`credit_columns` returns for every period label (money in whole cents,
-#: amount-days in cent-days)
-CREDIT_COLUMNS = ("invoiced", "invoices", "amount_days", "overdue_amount", "late_amount_days")
-
 
 def _in_cents(amount: ir.NumericValue) -> ir.IntegerValue:
     return (amount * 100).cast("int64")

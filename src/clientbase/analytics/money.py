@@ -12,15 +12,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 #: 50 significant digits: far more than any amount x days x rate needs
 EXACT = Context(prec=50, rounding=ROUND_HALF_UP)
-#: below this many cents a float64 holds every whole cent exactly, with room to round
-_FLOAT_SAFE = 2**50
 #: a product of two int64 values below this magnitude cannot overflow
 _INT_SAFE = 2**63
 #: group sums run in float64 on two parts of each integer, the low 26 bits and the rest, each exact
@@ -49,23 +45,6 @@ def from_cents(value: int | np.integer[Any]) -> Decimal:
         Decimal('-12.34')
     """
     return Decimal(int(value)).scaleb(-2)
-
-
-def to_cents(values: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, Any]:
-    """Exact decimals (nulls as 0) rounded half away from zero to whole cents, as ``int64``.
-
-    Example:
-        >>> to_cents(pa.array([Decimal("0.005"), Decimal("-2.555"), None], pa.decimal128(38, 3))).tolist()
-        [1, -256, 0]
-    """
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    rounded = pc.round(values, ndigits=2, round_mode="half_towards_infinity").fill_null(0)
-    as_float = pc.cast(rounded, pa.float64()).to_numpy(zero_copy_only=False) * 100
-    if np.abs(as_float).max() < _FLOAT_SAFE:
-        return np.rint(as_float).astype(np.int64)
-    exact = [int(d.scaleb(2)) for d in rounded.to_pylist()]  # beyond 10^13 in money: Python integers
-    return np.array(exact, dtype=object)
 
 
 def div_round(numerator: Any, denominator: Any) -> np.ndarray[Any, Any]:

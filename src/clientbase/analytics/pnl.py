@@ -335,9 +335,3 @@ def customer_dicts(
     columns.update(ratio_columns(c))
     names = list(columns)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def customer_rows(pnl: PnL) -> Iterator[tuple[str, CustomerPnL]]:
-    """Every customer of ``pnl`` as a :class:`CustomerPnL`, in index order."""
-    for cid in pnl.frame.index:
-        yield cid, pnl[cid]
