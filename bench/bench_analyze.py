@@ -29,10 +29,10 @@ import duckdb
 
 from clientbase.analytics.run import analyze
 from clientbase.store import connect
+from doc_section import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path("/tmp/clientbase-bench")
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench_analyze:start -->", "<!-- bench_analyze:end -->"
 BARE = "SELECT counterparty_id, sum(quantity * net_price) FROM order_lines GROUP BY 1"
 #: the least engine work the analysis needs, by hand, grouped by customer only (no periods, no due dates):
@@ -239,12 +239,7 @@ def write_doc(rows: list[dict[str, float | int]]) -> None:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    write_section(START, END, section)
 
 
 def main() -> None:

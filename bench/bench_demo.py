@@ -24,8 +24,9 @@ from pathlib import Path
 
 import duckdb
 
+from doc_section import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench_demo:start -->", "<!-- bench_demo:end -->"
 
 CHILD = r"""
@@ -126,12 +127,7 @@ def write_doc(rows: list[dict[str, float | int]]) -> None:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    write_section(START, END, section)
 
 
 def main() -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
+import pytest
 import typer.core
 import typer.main
 from typer.testing import CliRunner
@@ -9,6 +14,23 @@ from typer.testing import CliRunner
 from clientbase.cli.main import app
 
 runner = CliRunner()
+
+#: libraries `import clientbase.cli.main` must not load: each costs 0.1-0.5 s of every start-up
+HEAVY = (
+    "pandas",
+    "ibis",
+    "pyarrow",
+    "sqlalchemy",
+    "duckdb",
+    "scipy",
+    "splink",
+    "sklearn",
+    "statsforecast",
+    "fastapi",
+    "numpy",
+    "altair",
+    "xlsxwriter",
+)
 
 
 def all_commands() -> dict[str, typer.core.TyperCommand | typer.core.TyperGroup]:
@@ -53,3 +75,37 @@ def test_missing_folder_of_database_is_a_clear_error(tmp_path: object) -> None:
     result = runner.invoke(app, ["export-folder", str(tmp_path), "--db", "duckdb:////no/such/dir/x.duckdb"])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    """A fresh interpreter imports the CLI (every command module registered) without any heavy library."""
+    code = (
+        "import sys, clientbase.cli.main as m, typer.main; typer.main.get_command(m.app); "
+        f"print(','.join(n for n in {HEAVY!r} if n in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "", f"loaded at start-up: {run.stdout.strip()}"
+
+
+def test_default_database_is_the_stores() -> None:
+    from clientbase.cli.common import DEFAULT_DB
+    from clientbase.store import DEFAULT_URL
+
+    assert DEFAULT_DB == DEFAULT_URL
+
+
+HELP_NAMES = ["", *sorted(all_commands())]
+
+
+@pytest.mark.parametrize("name", HELP_NAMES, ids=lambda n: n or "clientbase")
+def test_every_help_works_without_placeholders(name: str) -> None:
+    """`--help` of the app and of every command exits 0 and shows no Typer placeholder: no `<bool>` or
+    `<str>` beside an option, no `{file}` in the usage line."""
+    result = runner.invoke(app, [*name.split(), "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Usage: clientbase" in text
+    usage = text[text.index("Usage:") :].split("\n", 1)[0]
+    assert "{" not in usage, usage
+    placeholders = re.findall(r"<(?:bool|str|int|float|path|datetime|list\[[a-z]+\])[^>]*>", text)
+    assert not placeholders, f"{name}: {placeholders}"

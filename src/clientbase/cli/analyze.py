@@ -7,14 +7,11 @@ import sys
 from decimal import Decimal
 from json import dumps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from clientbase.analytics.bridge import COMPONENTS
-from clientbase.analytics.pnl import MONEY_LINES
-from clientbase.analytics.run import Analysis, analyze
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -24,6 +21,9 @@ from clientbase.cli.common import (
     open_store,
 )
 from clientbase.cli.main import app
+
+if TYPE_CHECKING:  # the analysis pulls in Ibis, pandas and pyarrow: imported when a command runs
+    from clientbase.analytics.run import Analysis
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -64,6 +64,8 @@ def run_analysis(
     compare_start: dt.datetime | None,
     compare_end: dt.datetime | None,
 ) -> Analysis:
+    from clientbase.analytics.run import analyze
+
     with open_store(db) as store, cli_errors():
         return analyze(
             store,
@@ -88,6 +90,9 @@ def _money(value: Decimal | None) -> str:
 
 
 def _print_analysis(a: Analysis, top: int) -> None:
+    from clientbase.analytics.bridge import COMPONENTS
+    from clientbase.analytics.pnl import MONEY_LINES
+
     p = a.periods
     console.print(
         f"[bold]Net profit per customer[/] {p.current.start} to {p.current.end} (as of {p.as_of}) "

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from clientbase.cli.common import JsonOption, cli_errors, console, print_json
+from clientbase.cli.help import App
 from clientbase.cli.main import app
 from clientbase.errors import Problem, ValidationError
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from clientbase.models import FittedModel
 
-clv_app = typer.Typer(
+clv_app = App(
     help="Customer lifetime value models fitted to a transaction file.\n\n"
     "Example: clientbase clv fit orders.csv --customer-col customer --date-col date --calibration-end 2024-06-30",
     no_args_is_help=True,

@@ -1,4 +1,8 @@
-"""What every command shares: the --db option, the console, and turning library errors into exit codes."""
+"""What every command shares: the --db option, the console, and turning library errors into exit codes.
+
+Loaded at every start-up, so it imports only typer, rich and the standard library at module level: the store
+(SQLAlchemy, DuckDB, Ibis) is imported when a command opens it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,16 +23,25 @@ from clientbase.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from clientbase.store import DEFAULT_URL, Store, connect
+
+if TYPE_CHECKING:
+    from clientbase.store import Store
 
 #: into a pipe or file Rich would assume 80 columns and cut numbers short ("672,79…"): be wide there instead
 console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True, soft_wrap=True)  # messages hold paths: never wrap them
 
+#: the database a command opens without --db or CLIENTBASE_DB (the same as clientbase.store.DEFAULT_URL,
+#: written out here so that `clientbase --help` need not import the store; tests/test_cli.py checks it)
+DEFAULT_DB = "duckdb:///./clientbase.duckdb"
+
 DbOption = Annotated[
     str,
     typer.Option(
-        "--db", envvar="CLIENTBASE_DB", help="Database URL (duckdb:///file.duckdb or postgresql://...)."
+        "--db",
+        envvar="CLIENTBASE_DB",
+        metavar="URL",
+        help="Database URL (duckdb:///file.duckdb or postgresql://...).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
@@ -40,8 +53,6 @@ EXIT_CODES: dict[type[ClientbaseError], int] = {
     ConflictError: 5,
     PermissionDeniedError: 6,
 }
-
-DEFAULT_DB = DEFAULT_URL
 
 
 @contextlib.contextmanager
@@ -57,6 +68,9 @@ def cli_errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def open_store(url: str) -> Iterator[Store]:
+    """The store at ``url``, opened for one command; library errors become clean CLI errors."""
+    from clientbase.store import connect
+
     with cli_errors(), connect(url) as store:
         yield store
 

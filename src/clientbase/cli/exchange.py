@@ -10,7 +10,6 @@ from rich.table import Table
 
 from clientbase.cli.common import DEFAULT_DB, DbOption, JsonOption, console, open_store, print_json
 from clientbase.cli.main import app
-from clientbase.exchange import export_folder, import_folder
 
 
 @app.command("import-folder")
@@ -30,6 +29,8 @@ def import_folder_command(
 
     Example: clientbase import-folder ./export --db duckdb:///./clientbase.duckdb
     """
+    from clientbase.exchange import import_folder
+
     with open_store(db) as store:
         report = import_folder(store, directory, dry_run=dry_run)
     if json:
@@ -54,6 +55,8 @@ def export_folder_command(
 
     Example: clientbase export-folder ./export --db duckdb:///./clientbase.duckdb
     """
+    from clientbase.exchange import export_folder
+
     with open_store(db) as store:
         written = export_folder(store, directory)
     for name, rows in written.items():

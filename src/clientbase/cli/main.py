@@ -8,8 +8,9 @@ import importlib.util
 import typer
 
 from clientbase import __version__
+from clientbase.cli.help import App
 
-app = typer.Typer(
+app = App(
     name="clientbase",
     help="One shared client base: form, record, work, analyse, decide.\n\nExample: clientbase demo && clientbase summary",
     no_args_is_help=True,

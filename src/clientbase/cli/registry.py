@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,26 +21,34 @@ from clientbase.cli.common import (
 )
 from clientbase.cli.main import app
 from clientbase.errors import ValidationError
-from clientbase.registry import access, batch, export, history, mapping, service
-from clientbase.registry.plan import ImportPlan, plan_import
-from clientbase.registry.spreadsheet import read_table
-from clientbase.store import Store
+
+if TYPE_CHECKING:  # the registry pulls in SQLAlchemy, pandas and the store: imported when a command runs
+    from clientbase.registry import access, mapping
+    from clientbase.registry.plan import ImportPlan
+    from clientbase.store import Store
 
 AsOption = Annotated[
     str,
     typer.Option(
-        "--as", envvar="CLIENTBASE_USER", help="Manager id of the user acting (or set CLIENTBASE_USER)."
+        "--as",
+        envvar="CLIENTBASE_USER",
+        metavar="ID",
+        help="Manager id of the user acting (or set CLIENTBASE_USER).",
     ),
 ]
 
 
 def _actor(store: Store, manager_id: str) -> access.Actor:
+    from clientbase.registry import access
+
     with store.begin() as conn:
         return access.load_actor(conn, manager_id)
 
 
 def _confirm_mapping(suggested: mapping.ColumnMapping, save_to: Path | None, yes: bool) -> None:
     """Show the suggested mapping; go on only if confirmed (or --yes). Without a terminal, stop with advice."""
+    from clientbase.registry import mapping
+
     if yes:
         return
     if not sys.stdin.isatty():
@@ -144,6 +152,10 @@ def import_command(
 
     Example: clientbase import anna_kunden.xlsx --as M01 --yes --apply
     """
+    from clientbase.registry import batch, mapping
+    from clientbase.registry.plan import plan_import
+    from clientbase.registry.spreadsheet import read_table
+
     if dry_run and do_apply:
         raise typer.BadParameter("give either --dry-run or --apply, not both")
     if not acting:
@@ -202,6 +214,8 @@ def undo_import_command(
 
     Example: clientbase undo-import B20240517T103102-3f9a --as M00
     """
+    from clientbase.registry import batch
+
     if not acting:
         raise typer.BadParameter("say who is undoing: --as <manager id> (or set CLIENTBASE_USER)")
     with open_store(db) as store, cli_errors():
@@ -215,6 +229,8 @@ def import_batches_command(db: DbOption = DEFAULT_DB, json: JsonOption = False) 
 
     Example: clientbase import-batches --json
     """
+    from clientbase.registry import batch
+
     with open_store(db) as store:
         rows = batch.list_batches(store)
     if json:
@@ -257,6 +273,8 @@ def export_list_command(
 
     Example: clientbase export-list active.xlsx --as M00 --status active --country DE
     """
+    from clientbase.registry import export
+
     if not acting:
         raise typer.BadParameter("say who is exporting: --as <manager id> (or set CLIENTBASE_USER)")
     filters = export.ListFilter(
@@ -287,6 +305,8 @@ def show_record_command(
 
     Example: clientbase show-record C00042 --as M01
     """
+    from clientbase.registry import history, service
+
     kind = "contacts" if contact else "counterparties"
     with open_store(db) as store, cli_errors():
         actor = _actor(store, acting)
@@ -331,6 +351,8 @@ def verify_record_command(
 
     Example: clientbase verify-record C00042 phone email --as M01
     """
+    from clientbase.registry import service
+
     kind = "contacts" if contact else "counterparties"
     with open_store(db) as store, cli_errors():
         fresh = service.verify(
@@ -351,6 +373,8 @@ def transfer_owner_command(
 
     Example: clientbase transfer-owner C00042 M02 --as M00
     """
+    from clientbase.registry import service
+
     with open_store(db) as store, cli_errors():
         actor = _actor(store, acting)
         current = service.get_record(store, actor=actor, kind="counterparties", record_id=counterparty_id)

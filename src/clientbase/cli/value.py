@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clientbase.analytics.segments import AbcThresholds, XyzThresholds
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -157,6 +156,7 @@ def value_command(
     a_share, b_share = _two_percentages(abc, "--abc")
     x_limit, y_limit = _two_percentages(xyz, "--xyz")
     with cli_errors():
+        from clientbase.analytics.segments import AbcThresholds, XyzThresholds
         from clientbase.decisions.value import ValueOptions, customer_value
 
         options = ValueOptions(
