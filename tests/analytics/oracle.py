@@ -16,7 +16,11 @@ The rules, for a period ``[start, end]`` (inclusive) observed at ``as_of``:
   remainder unpaid at ``as_of`` counts remainder x (as_of - issue) days; credit cost = amount-days x
   financing_rate_annual / 365 to the cent. Invoices with a positive amount due before ``as_of``: overdue =
   amount - paid by ``as_of``; late amount-days = amount x (as_of - due) - paid x (as_of - max(paid, due));
-* a customer is in the P&L when it has an order line, an activity or an invoice in the period.
+* a counterparty is in the P&L when it has an order line, an activity or an invoice in the period; it is a
+  customer in the period when it has an order line in it, a prospect when it has no order line on or before
+  the period's last day, else a former customer without sales (:func:`standings`); what the prospects cost
+  (minus their net contribution) is acquisition cost, summed by acquisition channel and mode
+  (:func:`acquisition`).
 """
 
 from __future__ import annotations
@@ -200,3 +204,34 @@ def period_pnl(
         )
         for cid, s in sorted(sums.items())
     }
+
+
+def standings(rows: dict[str, Any], pnl: dict[str, OracleCustomer], end: dt.date) -> dict[str, str]:
+    """Who each counterparty of ``pnl`` (a period ending ``end``) is: customer, prospect or former."""
+    first: dict[str, dt.date] = {}
+    for line in rows.get("order_lines", []):
+        cid = line["counterparty_id"]
+        first[cid] = min(first.get(cid, line["order_date"]), line["order_date"])
+    out = {}
+    for cid, customer in pnl.items():
+        if customer.lines:
+            out[cid] = "customer"
+        else:
+            out[cid] = "former" if cid in first and first[cid] <= end else "prospect"
+    return out
+
+
+def acquisition(
+    rows: dict[str, Any], pnl: dict[str, OracleCustomer], standing: dict[str, str]
+) -> dict[tuple[str | None, str | None], tuple[int, int, Decimal]]:
+    """(prospects, activities, cost) of the prospects by (acquisition_channel, acquisition_mode)."""
+    attributes = {r["counterparty_id"]: r for r in rows.get("counterparties", [])}
+    out: dict[tuple[str | None, str | None], tuple[int, int, Decimal]] = {}
+    for cid, kind in standing.items():
+        if kind != "prospect":
+            continue
+        a = attributes.get(cid, {})
+        key = (a.get("acquisition_channel"), a.get("acquisition_mode"))
+        n, activities, cost = out.get(key, (0, 0, Decimal("0.00")))
+        out[key] = (n + 1, activities + pnl[cid].activities, cost - pnl[cid].net_contribution)
+    return out

@@ -79,6 +79,8 @@ def random_company(seed: int, customers: int = 6, orders: int = 12, activities: 
                 status="active",
                 created_at=dt.date(2020, 1, 1),
                 segment=rng.choice(["a", "b", None]),
+                acquisition_channel=rng.choice(["fair", "web", None]),
+                acquisition_mode=rng.choice(["targeted", "spontaneous", None]),
                 size_band=rng.choice(["small", "key"]),
                 region=rng.choice(["North", "South"]),
             )

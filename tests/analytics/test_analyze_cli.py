@@ -39,9 +39,22 @@ def test_analyze_json_document(tmp_path: Path) -> None:
         "net_contribution",
     }
     assert doc["totals"]["net_contribution"] == -29.13
-    assert [c["counterparty_id"] for c in doc["customers"]] == ["B", "C", "A"]
-    assert doc["customers"][2]["credit_cost"] == 2.91
-    assert doc["whale"]["tail_loss"] == 32.91 and doc["whale"]["customers_share_at_peak"] == 0.3333
+    assert [c["counterparty_id"] for c in doc["customers"]] == ["B", "A"]
+    assert doc["customers"][1]["credit_cost"] == 2.91
+    assert [(c["counterparty_id"], c["standing"]) for c in doc["without_sales"]] == [("C", "prospect")]
+    assert doc["totals"]["customers"] == 2 and doc["totals"]["counterparties"] == 3
+    assert doc["acquisition"] == [
+        {
+            "channel": None,
+            "mode": "targeted",
+            "prospects": 1,
+            "activities": 1,
+            "cost_to_serve": 15.0,
+            "credit_cost": 0.0,
+            "cost": 15.0,
+        }
+    ]
+    assert doc["whale"]["tail_loss"] == 17.91 and doc["whale"]["customers_share_at_peak"] == 0.5
     assert doc["whale"]["peak_share_of_profit"] is None
     bridge = doc["bridge"]
     assert bridge["from_period"] == {"from": "2023-01-01", "to": "2023-12-31"}
@@ -55,7 +68,8 @@ def test_analyze_json_document(tmp_path: Path) -> None:
         "cost_to_serve",
         "credit_cost",
     }
-    assert doc["headline"].startswith("Sales +2.6 %, net contribution −111.4 %")
+    assert doc["headline"].startswith("Sales +2.6 %, net contribution −111.4 % (−285.43)")
+    assert doc["data"] == {"from": "2022-12-31", "to": "2025-01-05"} and doc["notes"] == []
 
 
 def test_analyze_tables_and_bad_option(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ def test_analysis_credit_cost_with_a_rate_of_many_digits() -> None:
     rows["payments"] = []
     a = analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
     # unpaid from 2024-01-31 to the as-of date 2025-01-31: 366 days
-    assert a.customers["B"].credit_cost == cents(D("1100000.00") * 366 * D("0.123456789") / 365)
+    assert a.pnl["B"].credit_cost == cents(D("1100000.00") * 366 * D("0.123456789") / 365)
 
 
 def test_invoice_due_in_9999_does_not_break_the_analysis() -> None:
@@ -166,5 +166,5 @@ def test_invoice_due_in_9999_does_not_break_the_analysis() -> None:
     rows["invoices"] = [*rows["invoices"], big]
     a = analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
     # unpaid from 2024-05-01 to 2025-01-31 (275 days) at 7.3 % a year: 0.02 % a day
-    assert a.customers["C"].credit_cost == D("40000000000.00") * 275 * D("0.0002")
-    assert a.customers["C"].overdue_amount == 0
+    assert a.pnl["C"].credit_cost == D("40000000000.00") * 275 * D("0.0002")
+    assert a.pnl["C"].overdue_amount == 0

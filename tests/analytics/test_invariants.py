@@ -25,7 +25,7 @@ from tests.analytics.random_company import random_company
 def test_every_line_adds_up(seed: int, customers: int, orders: int, activities: int) -> None:
     rows = random_company(seed, customers, orders, activities)
     a = analyze(memtables(rows), **example.PERIOD, **example.COMPARE)
-    for period_customers, totals in ((a.customers, a.totals), (a.customers_previous, a.totals_previous)):
+    for period_customers, totals in ((a.pnl, a.totals), (a.pnl_previous, a.totals_previous)):
         for line in MONEY_LINES:
             assert (
                 sum((getattr(c, line) for c in period_customers.values()), Decimal(0)) == totals.lines[line]
@@ -39,8 +39,22 @@ def test_every_line_adds_up(seed: int, customers: int, orders: int, activities: 
     assert b.total_change == a.totals.lines["net_contribution"] - a.totals_previous.lines["net_contribution"]
     for cb in b.customers:
         assert sum(cb.components[k] for k in COMPONENTS) == cb.change
+    # the customers, the prospects and the former customers add up to the company
+    for by_standing, totals in (
+        (a.standing_totals, a.totals),
+        (a.standing_totals_previous, a.totals_previous),
+    ):
+        for line in MONEY_LINES:
+            assert sum((t.lines[line] for t in by_standing.values()), Decimal(0)) == totals.lines[line]
+        assert sum(t.counterparties for t in by_standing.values()) == totals.counterparties
+        assert by_standing["customer"].counterparties == totals.customers
     w = a.whale
-    assert w.total == a.totals.lines["net_contribution"]
+    assert w.total == a.standing_totals["customer"].lines["net_contribution"]
+    assert w.customers == a.totals.customers
     assert w.peak >= max(w.total, Decimal(0)) and w.tail_loss >= 0
     for rows_ in a.rollups.values():
-        assert sum(r.lines["net_contribution"] for r in rows_) == a.totals.lines["net_contribution"]
+        assert sum(r.lines["net_contribution"] for r in rows_) == w.total
+        assert sum(r.customers for r in rows_) == w.customers
+    prospects = a.standing_totals["prospect"]
+    assert sum((r.cost for r in a.acquisition), Decimal(0)) == -prospects.lines["net_contribution"]
+    assert sum(r.prospects for r in a.acquisition) == prospects.counterparties

@@ -63,10 +63,18 @@ def check_against_oracle(rows: dict[str, Any], **period_args: Any) -> Periods:
     periods = resolve_periods(latest_order_date=latest_order, latest_date=latest_any, **period_args)
     assert a.periods == periods
     observed = (
-        ("current", a.customers, a.totals, periods.current, periods.as_of),
-        ("previous", a.customers_previous, a.totals_previous, periods.previous, periods.as_of_previous),
+        ("current", a.pnl, a.standings, a.totals, a.standing_totals, periods.current, periods.as_of),
+        (
+            "previous",
+            a.pnl_previous,
+            a.standings_previous,
+            a.totals_previous,
+            a.standing_totals_previous,
+            periods.previous,
+            periods.as_of_previous,
+        ),
     )
-    for label, got, totals, period, as_of in observed:
+    for label, got, standings, totals, by_standing, period, as_of in observed:
         want = oracle.period_pnl(rows, period.start, period.end, as_of)
         where = f"{label} period {period.start}..{period.end} as of {as_of}"
         assert sorted(got) == sorted(want), where
@@ -76,6 +84,25 @@ def check_against_oracle(rows: dict[str, Any], **period_args: Any) -> Periods:
             assert totals.lines[line] == sum((getattr(c, line) for c in want.values()), Decimal(0)), line
         for count in ("orders", "lines", "activities", "invoices"):
             assert totals.counts[count] == sum(getattr(c, count) for c in want.values()), count
+        who = oracle.standings(rows, want, period.end)
+        assert standings.to_dict() == who, where
+        assert (totals.customers, totals.counterparties) == (list(who.values()).count("customer"), len(want))
+        for kind, part in by_standing.items():  # the three standings add up to the company's total
+            members = [c for c, k in who.items() if k == kind]
+            assert part.counterparties == len(members), (kind, where)
+            assert part.lines["net_contribution"] == sum(
+                (want[c].net_contribution for c in members), Decimal(0)
+            ), (kind, where)
+        if label == "current":
+            assert {(r.channel, r.mode): (r.prospects, r.activities, r.cost) for r in a.acquisition} == (
+                oracle.acquisition(rows, want, who)
+            ), where
+    # the whale curve and the customer counts are over the customers in the analysed period
+    now = oracle.period_pnl(rows, periods.current.start, periods.current.end, periods.as_of)
+    who_now = oracle.standings(rows, now, periods.current.end)
+    customers = sorted(c for c, kind in who_now.items() if kind == "customer")
+    assert sorted(a.whale.ids.tolist()) == customers
+    assert a.whale.total == sum((now[c].net_contribution for c in customers), Decimal(0))
     return periods
 
 

@@ -50,9 +50,24 @@ def test_beta_unpaid_and_overdue(analysis: Analysis) -> None:
 
 def test_customers_included_and_totals(analysis: Analysis) -> None:
     # C has only a call in 2024 (its 2025 visit is outside); D bought only in 2023; E never did anything
-    assert sorted(analysis.customers) == ["A", "B", "C"]
+    assert sorted(analysis.pnl) == ["A", "B", "C"]
+    assert sorted(analysis.pnl_previous) == ["A", "B", "D"]
+    assert analysis.pnl["C"].net_contribution == D("-15.00")
+    # customers in 2024 are those with an order line in it; C never ordered: a prospect
+    assert sorted(analysis.customers) == ["A", "B"] and analysis.totals.customers == 2
+    assert analysis.standings.to_dict() == {"A": "customer", "B": "customer", "C": "prospect"}
     assert sorted(analysis.customers_previous) == ["A", "B", "D"]
-    assert analysis.customers["C"].net_contribution == D("-15.00")
+    # C's call is acquisition cost, by its channel (none given) and mode
+    [row] = analysis.acquisition
+    assert (row.channel, row.mode, row.prospects, row.activities, row.cost) == (
+        None,
+        "targeted",
+        1,
+        1,
+        D("15"),
+    )
+    split = {k: t.lines["net_contribution"] for k, t in analysis.standing_totals.items()}
+    assert split == {"customer": D("-14.13"), "prospect": D("-15.00"), "former": D("0.00")}
     t = analysis.totals.lines
     assert t == {
         "gross_sales_list": D("1150"),
@@ -82,16 +97,21 @@ def test_bridge_by_hand(analysis: Analysis) -> None:
         "credit_cost": D("0.82"),  # A: 5.70 - 2.91; B: -1.97
     }
     assert sum(b.components.values()) == b.total_change
+    # each cause as an amount and a share of the -285.43: 245.00 / 285.43 = 86 %, 53.50 / 285.43 = 19 %;
+    # of the cost-to-serve A (a key account) gave 205.00 of 245.00 = 84 %, of the discounts 40.00 of 53.50
     assert analysis.headline == (
-        "Sales +2.6 %, net contribution −111.4 %: 75 % of the fall is cost-to-serve of 2 customers "
-        "(mostly key accounts); 16 % is discounts given to 2 customers (mostly key accounts)."
+        "Sales +2.6 %, net contribution −111.4 % (−285.43): cost-to-serve of 2 customers rose 245.00 "
+        "(86 % of the fall; 1 key account gave 84 % of it), discounts given to 2 customers cost 53.50 more "
+        "(19 %; 1 key account gave 75 % of it) and new prospects (1) cost 15.00 (5 %); higher volume from "
+        "1 customer brought 40.00 (14 % of the fall) and faster payment by 1 customer saved 0.82 (0.3 %)."
     )
 
 
 def test_whale_and_capacity(analysis: Analysis) -> None:
+    # over the customers in 2024 (B and A bought); C, the prospect, is not on the curve
     w = analysis.whale
-    assert [p.counterparty_id for p in w.points] == ["B", "C", "A"]
-    assert (w.peak, w.customers_at_peak, w.tail_loss) == (D("3.78"), 1, D("32.91"))
+    assert [p.counterparty_id for p in w.points] == ["B", "A"]
+    assert (w.peak, w.customers_at_peak, w.total, w.tail_loss) == (D("3.78"), 1, D("-14.13"), D("17.91"))
     assert w.peak_share_of_profit is None  # total profit is negative
     call = next(u for u in analysis.capacity if u.kind == "call" and u.valid_from == dt.date(2024, 7, 1))
     # 18250 minutes a year x 184 days / 365 = 9200 minutes in the period; 20 used
@@ -101,10 +121,11 @@ def test_whale_and_capacity(analysis: Analysis) -> None:
 
 def test_rollup_sums_to_totals(analysis: Analysis) -> None:
     by_segment = {r.value: r for r in analysis.rollups["segment"]}
-    assert by_segment["installers"].lines["net_contribution"] == D("-32.91")  # A and C
+    assert by_segment["installers"].lines["net_contribution"] == D("-17.91")  # A (C is a prospect)
     assert by_segment["retail"].customers == 1
-    for rows in analysis.rollups.values():
+    for rows in analysis.rollups.values():  # over the customers: all the net revenue, A's and B's
         assert sum(r.lines["net_revenue"] for r in rows) == analysis.totals.lines["net_revenue"]
+        assert sum(r.lines["net_contribution"] for r in rows) == D("-14.13")
 
 
 def test_default_periods_follow_the_data(db_url: str) -> None:

@@ -134,8 +134,8 @@ def _monthly(customer: str, amounts: list[int], day: int = 3) -> list[dict[str, 
 
 XYZ_ROWS = [
     *_monthly("steady", [100, 110, 90, 100]),  # mean 100, variance (0+100+100+0)/4 = 50: CV 7.07 %
-    *_monthly("wavy", [100, 130, 70, 100]),  # variance (0+900+900+0)/4 = 450: CV 21.2 %
-    *_monthly("lumpy", [100, 0, 100, 0]),  # mean 50, sd 50: CV 100 %
+    *_monthly("wavy", [100, 180, 20, 100]),  # variance (0+6400+6400+0)/4 = 3200: CV 56.6 %
+    *_monthly("lumpy", [200, 0, 0, 0]),  # mean 50, variance (22500+3 x 2500)/4 = 7500: CV 173 %
     {"counterparty_id": "lumpy", "order_date": d(2023, 12, 31), "v": 1000},  # before the window
     {"counterparty_id": "split", "order_date": d(2024, 1, 2), "v": 60},  # two rows in one month
     {"counterparty_id": "split", "order_date": d(2024, 1, 30), "v": 40},
@@ -149,8 +149,8 @@ def test_xyz_by_coefficient_of_variation() -> None:
     r = seg.xyz_classes(t, amount_col="v", as_of=d(2024, 4, 30), months=4).to_pyarrow().to_pylist()
     got = {row["counterparty_id"]: row for row in r}
     assert got["steady"]["demand_cv"] == pytest.approx(50**0.5 / 100)
-    assert got["wavy"]["demand_cv"] == pytest.approx(450**0.5 / 100)
-    assert got["lumpy"]["demand_cv"] == pytest.approx(1.0)
+    assert got["wavy"]["demand_cv"] == pytest.approx(3200**0.5 / 100)
+    assert got["lumpy"]["demand_cv"] == pytest.approx(7500**0.5 / 50)
     assert got["split"]["demand_cv"] == pytest.approx(0.0)
     assert got["returns"]["demand_cv"] is None
     assert {c: row["xyz"] for c, row in got.items()} == {
@@ -160,10 +160,15 @@ def test_xyz_by_coefficient_of_variation() -> None:
         "split": "X",
         "returns": "Z",
     }
-    loose = seg.xyz_classes(
-        t, amount_col="v", as_of=d(2024, 4, 30), months=4, thresholds=seg.XyzThresholds(0.25, 1.0)
+    # the inventory textbooks' 10 % / 25 %: the wavy customer is Z, the lumpy one Y under 50 % / 200 %
+    textbook = seg.xyz_classes(
+        t, amount_col="v", as_of=d(2024, 4, 30), months=4, thresholds=seg.XyzThresholds(0.10, 0.25)
     )
-    assert {row["counterparty_id"]: row["xyz"] for row in loose.to_pyarrow().to_pylist()}["lumpy"] == "Y"
+    assert {row["counterparty_id"]: row["xyz"] for row in textbook.to_pyarrow().to_pylist()}["wavy"] == "Z"
+    wide = seg.xyz_classes(
+        t, amount_col="v", as_of=d(2024, 4, 30), months=4, thresholds=seg.XyzThresholds(0.5, 2.0)
+    )
+    assert {row["counterparty_id"]: row["xyz"] for row in wide.to_pyarrow().to_pylist()}["lumpy"] == "Y"
 
 
 def test_xyz_window_is_whole_calendar_months() -> None:

@@ -197,7 +197,7 @@ def test_value_command(demo: tuple[str, DemoData], value: CustomerValue) -> None
     assert {r["counterparty_id"] for r in doc["a_revenue_c_profit"]} == set(
         value.a_revenue_c_profit()["counterparty_id"]
     )
-    narrow = runner.invoke(app, ["value", "--db", demo[0], "--json", "--abc", "50,30", "--xyz", "30,60"])
+    narrow = runner.invoke(app, ["value", "--db", demo[0], "--json", "--abc", "50,30", "--xyz", "80,150"])
     assert narrow.exit_code == 0, narrow.output
     cells = json.loads(narrow.stdout)["abc_xyz"]
     a_default = sum(doc["abc_xyz"][f"A{x}"] for x in "XYZ")

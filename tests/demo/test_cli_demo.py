@@ -9,9 +9,9 @@ from decimal import Decimal
 import pyarrow as pa
 from typer.testing import CliRunner
 
+from clientbase.analytics.summary import summary
 from clientbase.cli.main import app
 from clientbase.demo.generate import generate
-from clientbase.demo.summary import summary
 from clientbase.exchange.load import load_tables
 from clientbase.store import connect
 
@@ -56,9 +56,9 @@ def test_demo_rejects_a_bad_end_date() -> None:
 
 
 def test_summary_of_a_hand_made_base() -> None:
-    # Two 365-day years back from the last order (2025-01-10):
-    #   year to 2024-01-10 (2024-01-10 falls in the older year): 2 x 10.00 = 20.00 revenue, 2 x 4.00 margin
-    #   year to 2025-01-10: 3 x 10.00 - 1 x 10.00 (a return) = 20.00 revenue, 3 x 4 - 1 x 4 = 8.00 margin
+    # Two 12-month years back from the last order (2025-01-10), as the analysis counts them:
+    #   2023-01-11 to 2024-01-10: 2 x 10.00 = 20.00 revenue, 2 x 4.00 margin, 1 customer
+    #   2024-01-11 to 2025-01-10: 3 x 10.00 - 1 x 10.00 (a return) = 20.00 revenue, 3 x 4 - 1 x 4 = 8.00 margin
     d = pa.decimal128(18, 4)
     tables = {
         "managers": pa.table({"manager_id": ["M1"], "name": ["Anna Berg"]}),
@@ -99,11 +99,14 @@ def test_summary_of_a_hand_made_base() -> None:
         result = summary(store)
     assert result["tables"]["order_lines"] == 3
     older, newer = result["years"]
-    assert (older["period_end"], older["net_revenue"], older["gross_margin"]) == (
-        date(2024, 1, 11),
+    assert (older["period_start"], older["period_end"], older["net_revenue"], older["gross_margin"]) == (
+        date(2023, 1, 11),
+        date(2024, 1, 10),
         Decimal("20.00"),
         Decimal("8.00"),
     )
+    # the data begins on 2024-01-10, inside the older year: it is partial
+    assert (older["partial"], newer["partial"], older["customers"], newer["customers"]) == (True, False, 1, 1)
     assert (newer["period_end"], newer["net_revenue"], newer["gross_margin"], newer["orders"]) == (
         date(2025, 1, 10),
         Decimal("20.00"),

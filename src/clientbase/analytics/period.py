@@ -127,3 +127,29 @@ def _period_before(period: Period) -> Period:
         if shift_months(period.end, -months) + dt.timedelta(days=1) == period.start:
             return Period(shift_months(prev_end, -months) + dt.timedelta(days=1), prev_end)
     return Period(prev_end - dt.timedelta(days=period.days - 1), prev_end)
+
+
+def coverage_notes(periods: Periods, first: dt.date | None, last: dt.date | None) -> list[str]:
+    """Where a period reaches beyond the data (``first`` to ``last``: the earliest and latest date of any
+    order line, activity, invoice or payment), one sentence each: a change measured against such a period
+    compares a part of it, not a trend.
+
+    Example:
+        >>> p = resolve_periods(latest_order_date=dt.date(2024, 12, 31), latest_date=dt.date(2024, 12, 31),
+        ...     start=dt.date(2024, 1, 1))
+        >>> coverage_notes(p, dt.date(2023, 11, 2), dt.date(2024, 12, 31))
+        ['the compared period 2023-01-01 to 2023-12-31 starts before the data begins on 2023-11-02']
+    """
+    if first is None or last is None:
+        return []
+    notes = []
+    for label, p in (("analysed period", periods.current), ("compared period", periods.previous)):
+        name = f"the {label} {p.start} to {p.end}"
+        if p.end < first or p.start > last:
+            notes.append(f"{name} holds no data (the data runs from {first} to {last})")
+            continue
+        if p.start < first:
+            notes.append(f"{name} starts before the data begins on {first}")
+        if p.end > last:
+            notes.append(f"{name} ends after the data ends on {last}")
+    return notes

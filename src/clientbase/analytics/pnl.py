@@ -9,6 +9,10 @@ differences of rounded lines, so each customer's P&L adds up and the totals are 
 * credit_cost = amount-days x financing_rate_annual / 365 (:mod:`clientbase.analytics.credit`)
 * net_contribution = gross_margin - cost_to_serve - credit_cost
 
+A counterparty is in a period's P&L when it has an order line, an activity or an invoice in the period; it is
+a **customer in the period** when it has an order line in it (:func:`with_sales`, the one definition every
+count uses; :mod:`clientbase.analytics.standing` names the others).
+
 The P&L is held as columns of whole cents (:class:`PnL`, a pandas frame with one row per customer), so the
 whale curve, bridge and roll-ups work on a hundred thousand customers in milliseconds; one customer reads as
 a :class:`CustomerPnL` of Decimals.
@@ -199,6 +203,25 @@ class PnL(Mapping[str, CustomerPnL]):
     def total(self, line: str) -> Decimal:
         return from_cents(int(self.frame[line].sum()))
 
+    def subset(self, mask: Any) -> PnL:
+        """The P&L of the rows where ``mask`` (aligned on :attr:`frame`) holds."""
+        keep = np.asarray(mask, dtype=bool)
+        frame = self.frame[keep]
+        return PnL(frame, self.kinds.reindex(frame.index))
+
+
+def with_sales(frame: pd.DataFrame) -> np.ndarray[Any, Any]:
+    """Which counterparties of a P&L frame are **customers in the period**: an order line (a sale or a
+    return) dated in it. The one definition of a customer in a period: the whale curve, the roll-ups and
+    every count of customers (``summary``, ``analyze``, ``value``, the report) use it.
+
+    Example:
+        >>> frame = pd.DataFrame({"lines": [3, 0], "activities": [1, 4]}, index=["A", "P"])
+        >>> with_sales(frame).tolist()
+        [True, False]
+    """
+    return frame["lines"].to_numpy() > 0
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -270,15 +293,21 @@ def build_pnl(label: str, facts: Facts, *, financing_rate: Decimal) -> PnL:
 
 @dataclass(frozen=True)
 class Totals:
-    """The portfolio P&L: each line is the sum of the customers' lines."""
+    """A P&L summed: each line is the sum over every counterparty in it; ``customers`` counts those that
+    are customers in the period (:func:`with_sales`), ``counterparties`` all of them."""
 
     customers: int
     lines: dict[str, Decimal]
     counts: dict[str, int]
     cost_to_serve_by_kind: dict[str, Decimal]
+    counterparties: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"customers": self.customers, **self.lines}
+        out: dict[str, Any] = {
+            "customers": self.customers,
+            "counterparties": self.counterparties,
+            **self.lines,
+        }
         out["cost_to_serve_by_kind"] = dict(sorted(self.cost_to_serve_by_kind.items()))
         out.update(self.counts)
         out["gross_margin_pct"] = percent(self.lines["gross_margin"], self.lines["net_revenue"])
@@ -287,17 +316,18 @@ class Totals:
 
 
 def totals(pnl: PnL) -> Totals:
-    """Sum every line over the customers of ``pnl``.
+    """Sum every line over the counterparties of ``pnl``; count its customers in the period.
 
     Example:
-        >>> frame = pd.DataFrame({c: [0, 0] for c in COLUMNS}, index=["A", "B"])
-        >>> frame["net_revenue"] = [500, 250]
-        >>> t = totals(PnL(frame, pd.DataFrame(index=["A", "B"])))
-        >>> t.lines["net_revenue"], t.customers
-        (Decimal('7.50'), 2)
+        >>> frame = pd.DataFrame({c: [0, 0] for c in COLUMNS}, index=["A", "P"])
+        >>> frame["net_revenue"], frame["lines"], frame["activities"] = [500, 0], [2, 0], [0, 1]
+        >>> t = totals(PnL(frame, pd.DataFrame(index=["A", "P"])))
+        >>> t.lines["net_revenue"], t.customers, t.counterparties
+        (Decimal('5.00'), 1, 2)
     """
     return Totals(
-        customers=len(pnl),
+        customers=int(with_sales(pnl.frame).sum()),
+        counterparties=len(pnl),
         lines={name: pnl.total(name) for name in MONEY_LINES},
         counts={name: int(pnl.frame[name].sum()) for name in COUNT_LINES},
         cost_to_serve_by_kind={str(k): from_cents(int(v)) for k, v in pnl.kinds.sum(axis=0).items()},

@@ -1,7 +1,9 @@
 """Roll-ups of the per-customer P&L by a counterparty attribute: segment, industry, region, owner, ...
 
-Each group's lines are sums of its customers' lines, so the groups of one roll-up add up to the totals.
-Customers without the attribute form the group ``None``.
+The analysis rolls up the customers in the period (:func:`~clientbase.analytics.pnl.with_sales`). Each
+group's lines are sums of its customers' lines, so the groups of one roll-up add up to the customers'
+totals. Customers without the attribute form the group ``None``; :func:`top_and_others` keeps the largest
+groups and sums the rest into one row, for tables a person reads.
 """
 
 from __future__ import annotations
@@ -72,3 +74,31 @@ def rollup(pnl: PnL, attributes: pd.DataFrame, by: str) -> list[RollupRow]:
     ]
     rows.sort(key=lambda r: (-r.lines["net_contribution"], r.value or ""))
     return rows
+
+
+def top_and_others(rows: list[RollupRow], keep: int = 15) -> list[RollupRow]:
+    """The ``keep`` groups with the most net revenue (in the order of ``rows``), then one row summing all
+    the others, whose ``value`` says how many groups it holds (``"12 others"``); ``rows`` as they are when
+    at most one group would be left over.
+
+    Example:
+        >>> def row(v, revenue):
+        ...     return RollupRow("region", v, 1, {m: Decimal(revenue if m == "net_revenue" else 0)
+        ...                      for m in MONEY_LINES}, 0)
+        >>> rows = top_and_others([row("N", 50), row("S", 10), row("E", 30), row("W", 5)], keep=2)
+        >>> [(r.value, r.customers, r.lines["net_revenue"]) for r in rows]
+        [('N', 1, Decimal('50')), ('E', 1, Decimal('30')), ('2 others', 2, Decimal('15'))]
+    """
+    if len(rows) <= keep + 1:
+        return rows
+    biggest = sorted(range(len(rows)), key=lambda i: (-rows[i].lines["net_revenue"], i))[:keep]
+    kept = [rows[i] for i in sorted(biggest)]
+    rest = [r for i, r in enumerate(rows) if i not in set(biggest)]
+    others = RollupRow(
+        attribute=rows[0].attribute,
+        value=f"{len(rest)} others",
+        customers=sum(r.customers for r in rest),
+        lines={name: sum((r.lines[name] for r in rest), Decimal(0)) for name in MONEY_LINES},
+        loss_makers=sum(r.loss_makers for r in rest),
+    )
+    return [*kept, others]

@@ -9,6 +9,9 @@ rounding to the cent happens on the per-customer total. Orders are counted on th
 
 from __future__ import annotations
 
+import datetime as dt
+
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 
@@ -78,3 +81,20 @@ def order_columns(spans: Grouped, timeline: Timeline) -> dict[str, np.ndarray]:
 def orders_from_lines(order_lines: ir.Table) -> ir.Table:
     """The order headers implied by the lines, for a database whose ``orders`` table is empty (slower)."""
     return order_lines.select("order_id", "counterparty_id", "order_date").distinct()
+
+
+def first_orders(order_lines: ir.Table, counterparties: ir.Table, *, up_to: dt.date) -> ir.Table:
+    """The first order date (``first_order``) of each counterparty of ``counterparties`` (a table with a
+    ``counterparty_id`` column) that has an order line on or before ``up_to``; the others never ordered.
+
+    Example:
+        >>> from decimal import Decimal as D
+        >>> lines = ibis.memtable({"counterparty_id": ["A", "A", "B"],
+        ...     "order_date": [dt.date(2023, 5, 2), dt.date(2022, 1, 3), dt.date(2025, 1, 1)]})
+        >>> asked = ibis.memtable({"counterparty_id": ["A", "B", "C"]})
+        >>> first_orders(lines, asked, up_to=dt.date(2024, 12, 31)).to_pyarrow().to_pylist()
+        [{'counterparty_id': 'A', 'first_order': datetime.date(2022, 1, 3)}]
+    """
+    t = order_lines.filter(order_lines.order_date <= ibis.literal(up_to))
+    t = t.semi_join(counterparties, "counterparty_id")
+    return t.group_by("counterparty_id").aggregate(first_order=t.order_date.min())

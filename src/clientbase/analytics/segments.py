@@ -15,7 +15,10 @@ PostgreSQL or Spark. The rules (documented with worked examples in ``docs/value.
   zero or negative are C; ``loss_making`` flags value < 0.
 * **XYZ** (:func:`xyz_classes`): the coefficient of variation (population standard deviation / mean) of a
   customer's monthly demand over ``months`` whole calendar months, months without sales counting as 0.
-  X: CV <= 10 %, Y: CV <= 25 %, Z: above, or no positive demand at all (CV undefined).
+  X: CV <= 50 %, Y: CV <= 100 %, Z: above, or no positive demand at all (CV undefined). The limits fit
+  B2B order data, where a customer buys a few times a month or less (docs/value.md section 6 derives them
+  from Syntetos, Boylan & Croston's demand categories); the 10 % / 25 % of inventory textbooks make every
+  such customer Z.
 """
 
 from __future__ import annotations
@@ -190,15 +193,15 @@ def abc_classes(
 
 @dataclass(frozen=True)
 class XyzThresholds:
-    """Coefficient-of-variation limits: X up to ``x``, Y up to ``y``, Z above (default 10 % and 25 %)."""
+    """Coefficient-of-variation limits: X up to ``x``, Y up to ``y``, Z above (default 50 % and 100 %)."""
 
-    x: float = 0.10
-    y: float = 0.25
+    x: float = 0.50
+    y: float = 1.00
 
     def __post_init__(self) -> None:
         if not (0 < self.x <= self.y):
             raise ConfigurationError(
-                f"XYZ limits x={self.x}, y={self.y} are invalid; give 0 < x <= y (e.g. x=0.10, y=0.25)."
+                f"XYZ limits x={self.x}, y={self.y} are invalid; give 0 < x <= y (e.g. x=0.50, y=1.00)."
             )
 
 

@@ -28,6 +28,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "counterparties": ("counterparty_id", "name", "segment", "industry", "region", "owner_id"),
     "settings": ("key", "value"),
 }
+#: tables the analysis reads when they are there (managers' names, for the report)
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"managers": ("manager_id", "name")}
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Tables:
     payments: ir.Table
     counterparties: ir.Table
     settings: ir.Table
+    managers: ir.Table | None = None
 
     def __post_init__(self) -> None:
         for name, columns in REQUIRED_COLUMNS.items():
@@ -75,11 +78,13 @@ class Tables:
         if isinstance(source, Tables):
             return source
         if hasattr(source, "ibis") and hasattr(source, "table"):
-            return cls(**{name: source.table(name) for name in REQUIRED_COLUMNS})
+            return cls(**{name: source.table(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)})
         return cls.from_backend(source)
 
     @classmethod
     def from_backend(cls, backend: Any, *, database: Any = None) -> Tables:
         """The tables of ``backend`` (an Ibis connection) under their schema names."""
         kwargs = {} if database is None else {"database": database}
-        return cls(**{name: backend.table(name, **kwargs) for name in REQUIRED_COLUMNS})
+        present = set(backend.list_tables(**kwargs))
+        optional = {name: backend.table(name, **kwargs) for name in OPTIONAL_COLUMNS if name in present}
+        return cls(**{name: backend.table(name, **kwargs) for name in REQUIRED_COLUMNS}, **optional)

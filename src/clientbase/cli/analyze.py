@@ -89,16 +89,11 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def _print_analysis(a: Analysis, top: int) -> None:
-    from clientbase.analytics.bridge import COMPONENTS
+def _print_pnl(a: Analysis) -> None:
     from clientbase.analytics.pnl import MONEY_LINES
+    from clientbase.analytics.standing import CUSTOMER_DEFINITION
 
-    p = a.periods
-    console.print(
-        f"[bold]Net profit per customer[/] {p.current.start} to {p.current.end} (as of {p.as_of}) "
-        f"against {p.previous.start} to {p.previous.end}, in {a.currency}"
-    )
-    pnl = Table(title="P&L")
+    pnl = Table(title="P&L of the company (every counterparty in the period)")
     pnl.add_column("line")
     pnl.add_column("previous", justify="right")
     pnl.add_column("current", justify="right")
@@ -106,8 +101,52 @@ def _print_analysis(a: Analysis, top: int) -> None:
     for line in MONEY_LINES:
         before, now = a.totals_previous.lines[line], a.totals.lines[line]
         pnl.add_row(line.replace("_", " "), _money(before), _money(now), _money(now - before))
-    pnl.add_row("customers", f"{a.totals_previous.customers:,}", f"{a.totals.customers:,}", "")
+    was, this = a.standing_totals_previous, a.standing_totals
+    rows = (
+        ("  of it customers", "customer", 1),
+        ("  acquisition cost of prospects", "prospect", -1),
+        ("  cost of former customers without sales", "former", -1),
+    )
+    for label, name, sign in rows:
+        before, after = (sign * t[name].lines["net_contribution"] for t in (was, this))
+        pnl.add_row(label, _money(before), _money(after), _money(after - before))
+    counts = (
+        (CUSTOMER_DEFINITION, "customer"),
+        ("prospects worked (no order yet)", "prospect"),
+        ("former customers without sales", "former"),
+    )
+    for label, name in counts:
+        pnl.add_row(label, f"{was[name].counterparties:,}", f"{this[name].counterparties:,}", "")
     console.print(pnl)
+
+
+def _print_acquisition(a: Analysis) -> None:
+    if not a.acquisition:
+        return
+    table = Table(
+        title="Acquisition cost: prospects' activities at the cost-driver rates, by channel and mode"
+    )
+    for column in ("channel", "mode", "prospects", "activities", "cost"):
+        table.add_column(column, justify="left" if column in ("channel", "mode") else "right")
+    for r in a.acquisition:
+        table.add_row(
+            r.channel or "(none)", r.mode or "(none)", f"{r.prospects:,}", f"{r.activities:,}", _money(r.cost)
+        )
+    console.print(table)
+
+
+def _print_analysis(a: Analysis, top: int) -> None:
+    from clientbase.analytics.bridge import COMPONENTS
+    from clientbase.analytics.headline import whale_sentence
+
+    p = a.periods
+    console.print(
+        f"[bold]Net profit per customer[/] {p.current.start} to {p.current.end} (as of {p.as_of}) "
+        f"against {p.previous.start} to {p.previous.end}, in {a.currency}; data from {a.data_from} to {a.data_to}"
+    )
+    for note in a.notes:
+        console.print(f"[yellow]Note:[/] {note}.")
+    _print_pnl(a)
 
     ranked = a.ranked_ids()
     shown = a.ranked_customers(ranked[:top] + [c for c in ranked[-top:] if c not in ranked[:top]])
@@ -135,14 +174,8 @@ def _print_analysis(a: Analysis, top: int) -> None:
             _money(c.net_contribution),
         )
     console.print(customers)
-
-    w = a.whale
-    share = "" if w.peak_share_of_profit is None else f" = {w.peak_share_of_profit * 100:.0f} % of the total"
-    console.print(
-        f"[bold]Whale curve:[/] the {w.customers_at_peak:,} most profitable of {w.customers:,} customers earn "
-        f"{_money(w.peak)}{share}; the other {w.customers - w.customers_at_peak:,} destroy {_money(w.tail_loss)}, "
-        f"leaving {_money(w.total)}."
-    )
+    console.print(whale_sentence(a.whale, a.standing_totals, a.totals.lines["net_contribution"]))
+    _print_acquisition(a)
     bridge = Table(
         title=f"Bridge of net contribution: {_money(a.bridge.before_total)} -> {_money(a.bridge.after_total)}"
     )

@@ -96,12 +96,12 @@ def demo_command(
 
 @app.command("summary")
 def summary_command(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
-    """Summarise a database: rows per table, net revenue and gross margin per year, customers per status
-    and acquisition mode.
+    """Summarise a database: rows per table; net revenue, gross margin and customers per year (12 months to
+    the latest order, as `clientbase analyze` counts them); records per status and acquisition mode.
 
     Example: clientbase summary --db duckdb:///./clientbase.duckdb --json
     """
-    from clientbase.demo.summary import summary
+    from clientbase.analytics.summary import summary
 
     with open_store(db) as store:
         result = summary(store)
@@ -119,12 +119,15 @@ def _print_summary(result: dict[str, Any]) -> None:
         tables.add_row(name, f"{count:,}")
     console.print(tables)
 
-    years = Table(title="Sales per year (12 months to the date shown)")
+    years = Table(
+        title="Sales per year (12 months to the date shown)",
+        caption=f"customers: {result['customer_definition']} (the year); * the data begins inside the year",
+    )
     for name in ("year to", "net revenue", "gross margin", "margin %", "orders", "lines", "customers"):
         years.add_column(name, justify="right")
     for y in result["years"]:
         years.add_row(
-            str(y["period_end"]),
+            f"{'* ' if y['partial'] else ''}{y['period_end']}",
             f"{y['net_revenue']:,.0f}",
             f"{y['gross_margin']:,.0f}",
             "" if y["gross_margin_pct"] is None else f"{y['gross_margin_pct']}",
@@ -141,10 +144,10 @@ def _print_summary(result: dict[str, Any]) -> None:
         status.add_row(str(row["status"]), f"{row['counterparties']:,}")
     console.print(status)
 
-    modes = Table(title="Customers per acquisition mode and status")
+    modes = Table(title="Records with the role customer, per acquisition mode and status")
     modes.add_column("acquisition mode")
     modes.add_column("status")
-    modes.add_column("customers", justify="right")
+    modes.add_column("records", justify="right")
     for row in result["customers_by_acquisition_mode"]:
         modes.add_row(str(row["acquisition_mode"] or "(none)"), str(row["status"]), f"{row['customers']:,}")
     console.print(modes)

@@ -44,11 +44,12 @@ def _cell(value: Any, digits: int = 2) -> str:
 
 
 def _print(value: CustomerValue, limit: int) -> None:
-    o = value.options
+    o, n, now = value.options, len(value.customers), value.customers_in_period
     console.print(
-        f"[bold]Customer value[/] as of {value.as_of}: {len(value.customers):,} customers, CLV over "
-        f"{o.horizon_months} months at {o.monthly_discount_rate:.2%} a month on net contribution "
-        f"(P&L {value.period.start} to {value.period.end})"
+        f"[bold]Customer value[/] as of {value.as_of} of the {n:,} customers with a purchase by then: "
+        f"{now:,} customers with an order line in the period {value.period.start} to {value.period.end} "
+        f"and {n - now:,} who bought only before it. CLV over {o.horizon_months} months at "
+        f"{o.monthly_discount_rate:.2%} a month on net contribution (the P&L of that period)."
     )
     table = Table(title=f"Top {min(limit, len(value.customers))} customers by lifetime value")
     columns = (
@@ -141,8 +142,12 @@ def value_command(
         str, typer.Option("--abc", help="ABC shares in percent: A, then B (C is the rest).")
     ] = "80,15",
     xyz: Annotated[
-        str, typer.Option("--xyz", help="XYZ limits of the coefficient of variation in percent: X, then Y.")
-    ] = "10,25",
+        str,
+        typer.Option(
+            "--xyz",
+            help="XYZ limits of the coefficient of variation of monthly demand in percent: X, then Y.",
+        ),
+    ] = "50,100",
     limit: Annotated[int, typer.Option("--limit", min=1, help="Customers shown in the table.")] = 20,
     json: JsonOption = False,
 ) -> None:

@@ -36,6 +36,7 @@ from clientbase.analytics.payment import PAYMENT_COLUMNS, payment_discipline
 from clientbase.analytics.period import Period
 from clientbase.analytics.rfm import TIME_UNIT_DAYS, rfm_summary
 from clientbase.analytics.run import analyze
+from clientbase.analytics.standing import CUSTOMER_DEFINITION
 from clientbase.analytics.tables import Tables
 from clientbase.errors import ClientbaseError, ConfigurationError, StoreError
 from clientbase.models import (
@@ -54,6 +55,7 @@ PURCHASE_MODELS: dict[str, type[BGNBDModel] | type[MBGNBDModel]] = {
 VALUE_COLUMNS = (
     "counterparty_id",
     "name",
+    "in_period",
     "frequency",
     "recency",
     "T",
@@ -123,11 +125,18 @@ class CustomerValue:
     #: the P&L window net revenue, net contribution and the margin rates come from
     period: Period
     options: ValueOptions
-    #: one row per customer with a purchase by ``as_of`` (:data:`VALUE_COLUMNS`), highest CLV first
+    #: one row per customer with a purchase by ``as_of`` (:data:`VALUE_COLUMNS`), highest CLV first;
+    #: ``in_period`` marks the customers in the P&L window (an order line in it)
     customers: pd.DataFrame
     purchase_model: BGNBDModel | MBGNBDModel
     spend_model: GammaGammaModel
     portfolio_margin_rate: float
+
+    @property
+    def customers_in_period(self) -> int:
+        """The customers in the P&L window (an order line in it): the count ``analyze`` and ``summary``
+        give for the same 12 months."""
+        return int(self.customers["in_period"].sum())
 
     def segment_counts(self) -> dict[str, int]:
         """Customers per named RFM group, every group listed."""
@@ -154,6 +163,8 @@ class CustomerValue:
         return {
             "as_of": self.as_of.isoformat(),
             "period": self.period.as_dict(),
+            "customers_in_period": self.customers_in_period,
+            "customer_definition": CUSTOMER_DEFINITION,
             "time_unit": self.options.time_unit,
             "horizon_months": self.options.horizon_months,
             "monthly_discount_rate": self.options.monthly_discount_rate,
@@ -263,7 +274,8 @@ def customer_value(
         raise ConfigurationError(f"No purchase on or before {end}: there is no customer value to compute.")
 
     analysis = analyze(tables, end=end, as_of=end)
-    pnl = analysis.customers.frame.reindex(rfm.index, fill_value=0)
+    # the P&L of every counterparty in the window (a customer without sales there has its costs in it)
+    pnl = analysis.pnl.frame.reindex(rfm.index, fill_value=0)
     xyz = _run(
         "XYZ",
         seg.xyz_classes(
@@ -301,6 +313,7 @@ def customer_value(
     for column in ("payment_days", "invoices_settled", "invoices_due", "invoices_late"):
         scored[column] = scored[column].astype("Int64")
     scored["name"] = [analysis.name(str(c)) for c in scored["counterparty_id"]]
+    scored["in_period"] = scored["counterparty_id"].isin(analysis.customers.frame.index)
     scored["net_revenue"] = [from_cents(v) for v in scored["net_revenue_cents"]]
     scored["net_contribution"] = [from_cents(v) for v in scored["net_contribution_cents"]]
     scored["clv"] = [Decimal(f"{v:.2f}") for v in scored["clv_float"]]

@@ -19,10 +19,14 @@ def whale_chart(analysis: Analysis, *, max_points: int = 500) -> Any:
         .mark_line(point=len(points) <= 60)
         .encode(
             x=alt.X(
-                "customers:Q", title="share of customers, most profitable first", axis=alt.Axis(format="%")
+                "customers:Q",
+                title="share of the customers in the period, most profitable first",
+                axis=alt.Axis(format="%"),
             ),
             y=alt.Y(
-                "profit:Q", title="cumulative share of total net contribution", axis=alt.Axis(format="%")
+                "profit:Q",
+                title="cumulative share of the customers' net contribution",
+                axis=alt.Axis(format="%"),
             ),
             tooltip=[alt.Tooltip("customers:Q", format=".1%"), alt.Tooltip("profit:Q", format=".1%")],
         )
