@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 clv_app = App(
     help="Customer lifetime value models fitted to a transaction file.\n\n"
-    "Example: clientbase clv fit orders.csv --customer-col customer --date-col date --calibration-end 2024-06-30",
+    "Example: clientbase clv fit orders.csv --customer-col customer --date-col date --calibration-end 1997-09-30",
     no_args_is_help=True,
 )
 app.add_typer(clv_app, name="clv")

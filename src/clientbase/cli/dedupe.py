@@ -206,7 +206,7 @@ def duplicate_decide(
 ) -> None:
     """Confirm or reject a candidate pair; a rejected pair is never proposed again.
 
-    Example: clientbase duplicate-decide C00042 C00107 rejected --as M01 --note "two branches"
+    Example: clientbase duplicate-decide C000042 C000107 rejected --as M01 --note "two branches"
     """
     from clientbase.dedupe.review import decide
 
@@ -232,7 +232,7 @@ def merge(
 ) -> None:
     """Merge a duplicate into the record kept: values by documented rules, orders/invoices/contacts re-pointed.
 
-    Example: clientbase merge C00042 C00107 --as M01 --take phone=merged
+    Example: clientbase merge C000042 C000107 --as M01 --take phone=merged
     """
     from clientbase.dedupe.merge import merge_counterparties
     from clientbase.errors import ConfigurationError

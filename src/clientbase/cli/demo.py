@@ -55,7 +55,7 @@ def demo_command(
 ) -> None:
     """Build the demo company: a B2B wholesaler whose sales grow while its profit falls.
 
-    Example: clientbase demo --customers 2000 --years 3 --seed 7 --db duckdb:////tmp/d.duckdb
+    Example: clientbase demo --customers 500 --years 3 --seed 7 --db duckdb:///./demo.duckdb
     """
     from clientbase.demo.build import load_demo
     from clientbase.demo.generate import generate, story_for

@@ -12,7 +12,7 @@ from clientbase.cli.help import App
 
 app = App(
     name="clientbase",
-    help="One shared client base: form, record, work, analyse, decide.\n\nExample: clientbase demo && clientbase summary",
+    help="One shared client base: form, record, work, analyse, decide.\n\nExample: clientbase demo --customers 500 && clientbase summary",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,

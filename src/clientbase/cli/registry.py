@@ -212,7 +212,7 @@ def undo_import_command(
 
     Refused, with nothing changed, when a record was edited after the import.
 
-    Example: clientbase undo-import B20240517T103102-3f9a --as M00
+    Example: clientbase undo-import B20240517T103102-3f9a --as M01
     """
     from clientbase.registry import batch
 
@@ -271,7 +271,7 @@ def export_list_command(
 
     A manager exports their own records; the head and analysts any.
 
-    Example: clientbase export-list active.xlsx --as M00 --status active --country DE
+    Example: clientbase export-list active.xlsx --as M01 --status active --country DE
     """
     from clientbase.registry import export
 
@@ -303,7 +303,7 @@ def show_record_command(
 ) -> None:
     """Show one record with its field history and when each field was last verified.
 
-    Example: clientbase show-record C00042 --as M01
+    Example: clientbase show-record C000042 --as M01
     """
     from clientbase.registry import history, service
 
@@ -349,7 +349,7 @@ def verify_record_command(
 ) -> None:
     """Confirm that fields of a record are still right, without changing them (freshness).
 
-    Example: clientbase verify-record C00042 phone email --as M01
+    Example: clientbase verify-record C000042 phone email --as M01
     """
     from clientbase.registry import service
 
@@ -371,7 +371,7 @@ def transfer_owner_command(
 ) -> None:
     """Give a counterparty to another manager (head only); the transfer is recorded.
 
-    Example: clientbase transfer-owner C00042 M02 --as M00
+    Example: clientbase transfer-owner C000042 M04 --as M01
     """
     from clientbase.registry import service
 
