@@ -3,7 +3,8 @@
 The curve starts at (0, 0), rises while customers add profit, peaks, and falls back to 100 % of total profit
 as the loss-making tail takes away what the profitable customers earned. The peak is the highest cumulative
 profit (first reached; 0 at 0 customers when nobody is profitable); ``tail_loss`` = peak - total is the
-profit the tail destroys.
+profit the tail gives back. The analysis draws it over the customers in the period (an order line in it):
+prospects are acquisition cost, not customers who lose money (:mod:`clientbase.analytics.standing`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class WhaleCurve:
 
     @property
     def tail_loss(self) -> Decimal:
-        """The profit the customers after the peak destroy (>= 0)."""
+        """The profit the customers after the peak give back (>= 0)."""
         return self.peak - self.total
 
     @property
