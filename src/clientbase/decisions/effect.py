@@ -10,9 +10,10 @@ of sales at list in the before-window; all controls when the band has fewer than
 * effect = (after - before) of the customer - the mean (after - before) of its controls;
 * its standard error = the controls' standard deviation of (after - before) x sqrt(1 + 1 / controls), i.e.
   the customer's own change is taken to vary as much as a control's;
-* a year = x 365 / L. Per code, the lever's effect a year is the mean over its measured tasks, with standard
-  error sqrt(sum of the tasks' squared errors) / tasks (tasks taken as independent) and a 95 % interval of
-  +-1.96 standard errors; beside it, the mean expected effect a year the tasks were proposed with.
+* a year = x 365 / L. Per code, the lever's effect a year is the mean over its measured tasks ``n``. Its
+  variance adds the customers' own noise, sum of sd^2 / n^2, and the noise of the control means, counted once
+  per group of controls the tasks share: sum over groups of (tasks in it / n)^2 x sd^2 / controls. The 95 %
+  interval is +-1.96 standard errors; beside it, the mean expected effect a year the tasks were proposed with.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class TaskEffect:
     effect: Decimal
     standard_error: Decimal
     expected_a_year: Decimal | None
+    #: the controls' standard deviation of (after - before), and which controls (window and band) they are
+    control_sd: float = 0.0
+    control_group: tuple[dt.date, int, int] | None = None
 
     @property
     def effect_a_year(self) -> Decimal:
@@ -118,6 +122,8 @@ class EffectReport:
     waiting: list[dict[str, Any]] = field(default_factory=list)
 
     def levers(self) -> list[LeverEffect]:
+        """Per code: the mean effect a year over its measured tasks and its standard error, counting once the
+        noise of controls that several tasks share (module docstring)."""
         groups: dict[str, list[TaskEffect]] = defaultdict(list)
         for t in self.tasks:
             groups[t.code].append(t)
@@ -125,15 +131,20 @@ class EffectReport:
         for code in sorted(groups):
             members = groups[code]
             n = len(members)
-            mean = sum(float(m.effect_a_year) for m in members) / n
-            se = math.sqrt(sum(float(m.standard_error_a_year) ** 2 for m in members)) / n
+            yearly = [365 / m.days for m in members]
+            mean = sum(float(m.effect) * 100 * y for m, y in zip(members, yearly, strict=True)) / n  # cents
+            own = sum((m.control_sd * y) ** 2 for m, y in zip(members, yearly, strict=True)) / n**2
+            shared: dict[Any, list[float]] = defaultdict(list)
+            for m, y in zip(members, yearly, strict=True):
+                shared[m.control_group].append(m.control_sd * y / math.sqrt(m.controls))
+            common = sum((len(v) / n * v[0]) ** 2 for v in shared.values())
             expected = [float(m.expected_a_year) for m in members if m.expected_a_year is not None]
             out.append(
                 LeverEffect(
                     code=code,
                     tasks=n,
-                    effect_a_year=_money(mean * 100),
-                    standard_error_a_year=_money(se * 100),
+                    effect_a_year=_money(mean),
+                    standard_error_a_year=_money(math.sqrt(own + common)),
                     expected_a_year=_money(100 * sum(expected) / len(expected)) if expected else None,
                 )
             )
@@ -198,8 +209,9 @@ def _measure_window(
             continue
         untreated = ~np.isin(np.asarray(ids, dtype=object), list(treated_codes[task.code]))
         controls = untreated & (bands == bands[i])
+        group = (day, days, int(bands[i]))
         if controls.sum() < opts.min_controls:
-            controls = untreated
+            controls, group = untreated, (day, days, -1)
         if controls.sum() < 2:
             continue
         effect, se = difference_in_differences(change[i], change[controls])
@@ -218,6 +230,8 @@ def _measure_window(
                 effect=_money(effect),
                 standard_error=_money(se),
                 expected_a_year=task.expected_effect,
+                control_sd=float(np.std(change[controls], ddof=1)),
+                control_group=group,
             )
         )
     return out

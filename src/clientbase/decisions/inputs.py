@@ -217,7 +217,7 @@ def materiality(frame: pd.DataFrame, rules: Rules) -> Decimal:
         >>> f = pd.DataFrame({"gross_sales_list": [1, 1, 1, 0], "gross_margin": [100000, 300000, 200000, 0],
         ...     "annual": [1.0, 1.0, 1.0, 1.0]})
         >>> materiality(f, Rules())
-        Decimal('40.00')
+        Decimal('20.00')
     """
     sales = frame["gross_sales_list"].to_numpy() > 0
     margins = frame["gross_margin"].to_numpy()[sales] * frame["annual"].to_numpy()[sales]

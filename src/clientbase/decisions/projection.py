@@ -134,8 +134,8 @@ class ScenarioResult:
                     "net_contribution_low": low[i],
                     "net_contribution_high": high[i],
                     "change": after["net_contribution"][i] - before["net_contribution"][i],
-                    "loss_probability": round(float(self.loss_probability[1][i]), 4),
-                    "volume_factor": round(float(self.volume_factor[1][i]), 4),
+                    "loss_probability": round(float(self.loss_probability[1][i]), 6),
+                    "volume_factor": round(float(self.volume_factor[1][i]), 6),
                 }
             )
         return out

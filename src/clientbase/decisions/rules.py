@@ -66,7 +66,7 @@ class Reprice:
 @dataclass(frozen=True)
 class MinimumOrder:
     max_cost_share: float = _doc(
-        "fires when order-driven costs take this share of the gross margin (1: every order loses money)", 1.0
+        "fires when order-driven costs take this share of the gross margin (0.9: an order keeps a tenth)", 0.9
     )
     target_share: float = _doc(
         "the minimum order value proposed is the one at which they take this share", 0.4

@@ -1,13 +1,13 @@
 """A what-if scenario: a scope of customers, changes to their terms, and the response assumptions, in TOML.
 
 ```toml
-name = "Key accounts: 2 points less discount, 30 days"
+name = "Distributors: 2 points less discount, 30 days"
 [scope]                      # every condition given must hold; none: every customer with sales
 customers = ["C000042"]      # counterparty ids
-segment = "key_accounts"     # the counterparty field segment
+segment = "distributors"     # the counterparty field segment
 quadrant = "aggressive"      # of the customer matrix
 action = "reprice"           # customers the rules give this action
-filter = { owner = "M03", country = "SE" }   # the registry's list filter (as `clientbase export-list`)
+filter = { owner = "M12", country = "SE" }   # the registry's list filter (as `clientbase export-list`)
 [changes]
 discount_points = -2         # discount change in points of list price (-2: 2 points less discount)
 payment_days = 30            # payment terms set to this many days
@@ -175,7 +175,7 @@ def _scope(table: Any, file: str) -> Scope:
         raise _bad(file, "scope.action", action, f"use one of {', '.join(ACTION_CODES)}")
     filters = table.get("filter", {})
     if not isinstance(filters, dict) or not all(isinstance(v, str) for v in filters.values()):
-        raise _bad(file, "scope.filter", filters, 'must be a table of texts, e.g. { owner = "M03" }')
+        raise _bad(file, "scope.filter", filters, 'must be a table of texts, e.g. { country = "SE" }')
     _known(filters, FILTER_FIELDS, "scope.filter", file)
     segment = table.get("segment")
     if segment is not None and not isinstance(segment, str):

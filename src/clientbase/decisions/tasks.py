@@ -12,6 +12,7 @@ task of that code from the same analysis.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -85,32 +86,16 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
 
 
+#: the task columns held as JSON text
+_JSON_COLUMNS = {"reasons": "[]", "assumptions": "[]", "facts": "{}"}
+
+
 def _task(row: Any) -> Task:
     r = dict(row)
-    return Task(
-        task_id=r["task_id"],
-        counterparty_id=r["counterparty_id"],
-        code=r["code"],
-        owner_id=r["owner_id"],
-        status=r["status"],
-        priority=r["priority"],
-        expected_effect=r["expected_effect"],
-        reasons=json.loads(r["reasons"] or "[]"),
-        assumptions=json.loads(r["assumptions"] or "[]"),
-        facts=json.loads(r["facts"] or "{}"),
-        due=r["due"],
-        period_from=r["period_from"],
-        period_to=r["period_to"],
-        as_of=r["as_of"],
-        created_by=r["created_by"],
-        created_at=r["created_at"],
-        updated_by=r["updated_by"],
-        updated_at=r["updated_at"],
-        reject_reason=r["reject_reason"],
-        done_on=r["done_on"],
-        note=r["note"],
-        version=int(r["version"] or 0),
-    )
+    values: dict[str, Any] = {f.name: r.get(f.name) for f in dataclasses.fields(Task)}
+    values.update({name: json.loads(r.get(name) or empty) for name, empty in _JSON_COLUMNS.items()})
+    values["version"] = int(r.get("version") or 0)
+    return Task(**values)
 
 
 def _json(value: Any) -> str:
@@ -196,22 +181,7 @@ def publish_tasks(
                     for r in rows
                 ],
             )
-    return Published(
-        created=[
-            _task(
-                {
-                    **r,
-                    "updated_by": None,
-                    "updated_at": None,
-                    "reject_reason": None,
-                    "done_on": None,
-                    "note": None,
-                }
-            )
-            for r in rows
-        ],
-        skipped=len(mine) - len(rows),
-    )
+    return Published(created=[_task(r) for r in rows], skipped=len(mine) - len(rows))
 
 
 def list_tasks(

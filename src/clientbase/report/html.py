@@ -11,7 +11,8 @@ import jinja2
 from clientbase.analytics.bridge import COMPONENTS
 from clientbase.analytics.pnl import MONEY_LINES
 from clientbase.analytics.run import Analysis
-from clientbase.report.charts import bridge_chart, whale_chart
+from clientbase.decisions.matrix import customer_matrix
+from clientbase.report.charts import bridge_chart, matrix_chart, whale_chart
 
 #: customers listed at each end of the ranking in the HTML (the workbook has them all)
 SHOWN = 25
@@ -39,15 +40,18 @@ def render_html(analysis: Analysis, *, javascript: str | None = None) -> str:
     ranked = analysis.ranked_ids()
     top = analysis.ranked_customers(ranked[:SHOWN])
     bottom = analysis.ranked_customers([c for c in ranked[-SHOWN:] if c not in ranked[:SHOWN]])
+    matrix = customer_matrix(analysis)
     charts = {
         "whale": whale_chart(analysis).to_dict(),
         "bridge": bridge_chart(analysis).to_dict(),
+        "matrix": matrix_chart(matrix).to_dict(),
     }
     return env.get_template("report.html").render(
         a=analysis,
         p=analysis.periods,
         money_lines=MONEY_LINES,
         components=COMPONENTS,
+        matrix=matrix,
         top=top,
         bottom=bottom,
         names={c.counterparty_id: analysis.name(c.counterparty_id) or "" for c in top + bottom},
