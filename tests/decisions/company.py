@@ -5,7 +5,8 @@ small enough to follow every number of a scenario by hand.
   the due date: credit 13,500 x 60 x 0.02 % = 162.00; 4 visits of 60 minutes at 1.00 a minute = 240.00 and
   a delivery of 20.00 per order.
 * B (owner M04): 462.50 at list, no discount, paid on the day invoiced; one delivery of 20.00.
-* C (owner M03): 4,000.50 at list, 3,600.45 net, paid on the day invoiced.
+* C (owner M03): 4,000.50 at list, 3,600.45 net, paid on the day invoiced; an invoice of 500.00 for a
+  service (no order), due 2024-10-31, is still open: 61 days past due.
 
 Every one also bought in 2023, so none is annualised. Managers: M01 head, M02 analyst, M03 and M04 managers.
 """
@@ -85,6 +86,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         _invoice("FB1", "B", d(2024, 5, 2), 30, "462.50"),
         _invoice("FC0", "C", d(2023, 6, 1), 30, "1200.15"),
         _invoice("FC1", "C", d(2024, 7, 1), 30, "3600.45"),
+        _invoice("FC2", "C", d(2024, 10, 1), 30, "500"),  # never paid: 61 days past due at the as-of date
     ],
     "payments": [
         _paid("FA0", d(2023, 7, 31), "900"),

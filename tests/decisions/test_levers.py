@@ -140,6 +140,9 @@ def test_renegotiate_terms_worked_example() -> None:
             gross_margin="25000",
             invoiced="100000",
             late_amount_days=str(100000 * 40),
+            avg_days_to_pay=100.0,
+            days_over_terms=40.0,
+            share_paid_late=0.9,
             invoice_terms=60.0,
             payment_days=30.0,
             credit_cost="2000",
@@ -157,6 +160,10 @@ def test_renegotiate_terms_worked_example() -> None:
     # 40 days late + 30 days beyond the peers' terms = 70 days x 100,000 x 7.3 % / 365 = 1,400; half saved
     assert t1.at_stake == D("1400.00") and t1.expected_effect == D("700.00")
     assert "the record says 30 payment days, the invoices give 60: fix it" in t1.reasons
+    assert (
+        "pays in 100 days on average (+40 against its terms); 90.0 % of its invoices due were paid late"
+        in t1.reasons
+    )
 
 
 def test_win_back_worked_example() -> None:

@@ -102,6 +102,9 @@ def renegotiate_terms(ctx: RuleContext) -> None:
             reasons.append(
                 f"terms of {terms[i]:.0f} days where customers of the same volume get {peers[i]:.0f}"
             )
+        discipline = _discipline(ctx, i)
+        if discipline:
+            reasons.append(discipline)
         recorded = f["payment_days"].iat[i]
         if recorded is not None and recorded == recorded and abs(float(recorded) - terms[i]) > 5:
             reasons.append(
@@ -131,3 +134,18 @@ def renegotiate_terms(ctx: RuleContext) -> None:
                 },
             )
         )
+
+
+def _discipline(ctx: RuleContext, i: int) -> str | None:
+    """Payment discipline in words (docs/value.md): days to pay against terms, the share paid late, DSO."""
+    days, over = ctx.col("avg_days_to_pay")[i], ctx.col("days_over_terms")[i]
+    late, dso = ctx.col("share_paid_late")[i], ctx.col("dso")[i]
+    parts = []
+    if np.isfinite(days):
+        against = f" ({over:+.0f} against its terms)" if np.isfinite(over) else ""
+        parts.append(f"pays in {days:.0f} days on average{against}")
+    if np.isfinite(late):
+        parts.append(f"{pct(late)} of its invoices due were paid late")
+    if np.isfinite(dso):
+        parts.append(f"DSO {dso:.0f} days")
+    return "; ".join(parts) or None
