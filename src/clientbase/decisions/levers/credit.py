@@ -102,7 +102,7 @@ def renegotiate_terms(ctx: RuleContext) -> None:
             reasons.append(
                 f"terms of {terms[i]:.0f} days where customers of the same volume get {peers[i]:.0f}"
             )
-        discipline = _discipline(ctx, i)
+        discipline = _discipline(ctx, int(i))
         if discipline:
             reasons.append(discipline)
         recorded = f["payment_days"].iat[i]
