@@ -73,6 +73,19 @@ def test_matrix(db: str) -> None:
     assert code == 0 and "carriage trade" in out
 
 
+def test_the_example_scenario_runs(db: str) -> None:
+    example = Path(__file__).parents[2] / "docs" / "examples" / "what-if.toml"
+    code, out = call("scenario", "run", str(example), "--db", db, "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["totals"]["customers"] > 0 and result["scope"]["quadrant"] == "aggressive"
+    assert result["changes"] == [
+        "2 points less discount off list",
+        "payment terms of 30 days",
+        "a delivery fee of 5 per order",
+    ]
+
+
 def test_scenarios_run_save_list_compare(db: str, tmp_path: Path) -> None:
     first, second = tmp_path / "cut.toml", tmp_path / "terms.toml"
     first.write_text('name = "2 points less"\n[changes]\ndiscount_points = -2\n')

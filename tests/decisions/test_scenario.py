@@ -122,6 +122,8 @@ def test_shorter_payment_terms_save_their_credit_cost(store: Store) -> None:
 
 
 def test_visits_fees_and_exit(store: Store) -> None:
+    nothing = run(store, 'name = "no visits"\n[scope]\ncustomers = ["C"]\n[changes]\nvisits_per_year = 1\n')
+    assert "no activities of kind 'visit'" in nothing["notes"][0]
     visits = run(
         store, 'name = "1 visit"\n[scope]\ncustomers = ["A"]\n[changes]\nvisits_per_year = 1\n' + NO_RESPONSE
     )

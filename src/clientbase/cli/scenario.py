@@ -40,7 +40,7 @@ def scenario_run(
 
     docs/decisions.md documents the scope, the changes and the response assumptions.
 
-    Example: clientbase scenario run what-if.toml --as M01 --save
+    Example: clientbase scenario run docs/examples/what-if.toml --as M01 --save
     """
     from clientbase.decisions.projection import run_scenario
     from clientbase.decisions.rules import load_rules

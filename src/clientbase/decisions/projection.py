@@ -400,6 +400,7 @@ def run_scenario(
     if not ids:
         notes.append("no customer with sales in the period is in the scope")
     base = baseline(store, inputs, scenario, ids)
+    notes += _unused_changes(scenario, inputs, base)
     rate = float(inputs.analysis.financing_rate)
     before = project(
         base,
@@ -428,6 +429,18 @@ def run_scenario(
         volume_factor=[r[2] for r in runs],
         notes=notes + list(inputs.notes),
     )
+
+
+def _unused_changes(scenario: Scenario, inputs: DecisionInputs, base: Baseline) -> list[str]:
+    """Notes on changes that cannot act on this data (an activity kind the scope does not have)."""
+    c, notes = scenario.changes, []
+    if c.visits_per_year is not None and len(base.visits) and not base.visits.any():
+        notes.append(f"the scope has no activities of kind {c.visit_kind!r}: visits_per_year changes nothing")
+    if c.channel_handling_rate is not None:
+        missing = [k for k in c.channel_replaces if k not in inputs.kinds.columns]
+        if missing:
+            notes.append(f"no activities of kind {', '.join(missing)}: the channel replaces nothing of them")
+    return notes
 
 
 def _without_quality(rules: Rules) -> Rules:
