@@ -667,7 +667,12 @@ action_tasks = sa.Table(
     column(
         "counterparty_id",
         ID,
-        Field("Customer or prospect the action is for", "C00042", required=True),
+        Field(
+            "Customer or prospect the action is for",
+            "C00042",
+            required=True,
+            references="counterparties.counterparty_id",
+        ),
     ),
     column("code", sa.String(32), Field("Action code", "reprice", required=True, enum=ACTION_CODES)),
     column("owner_id", ID, Field("Manager who carries it out", "M03", references="managers.manager_id")),

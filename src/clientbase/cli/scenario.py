@@ -78,6 +78,8 @@ def _print_scenario(d: dict[str, Any], limit: int) -> None:
         f"[bold]{d['name']}[/]: {'; '.join(d['changes'])}, on {t['customers']:,} customers "
         f"(P&L {d['period']['from']} to {d['period']['to']} as the next 12 months, in {d['currency']})"
     )
+    for label, values in d["assumptions"].items():
+        console.print(f"  {label}: " + ", ".join(f"{k} {v:g}" for k, v in values.items()), highlight=False)
     table = Table()
     for column in ("line", "before", "low", "base", "high"):
         table.add_column(column, justify="left" if column == "line" else "right")
@@ -94,7 +96,9 @@ def _print_scenario(d: dict[str, Any], limit: int) -> None:
     )
     console.print(table)
     rows = sorted(d["customers"], key=lambda c: c["change"])
-    customers = Table(title=f"The {min(limit, len(rows))} customers the change costs most")
+    customers = Table(
+        title=f"The {min(limit, len(rows))} customers whose net contribution gains least (base)"
+    )
     for column in ("customer", "name", "before", "after", "low", "high", "P(lost)"):
         customers.add_column(column, justify="left" if column in ("customer", "name") else "right")
     for c in rows[:limit]:
