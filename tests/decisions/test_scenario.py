@@ -202,3 +202,17 @@ def test_saved_scenarios_are_listed_and_compared(store: Store) -> None:
     assert [r["change_base"] for r in rows] == [D("380.01"), D("81.00")]
     with pytest.raises(ValidationError):
         compare_scenarios(store, actor=ANNA, scenario_ids=[saved["cut"].scenario_id])
+
+
+def test_the_worked_example_of_docs_with_the_default_assumptions(store: Store) -> None:
+    result = run(store, 'name = "A"\n[scope]\ncustomers = ["A"]\n[changes]\ndiscount_points = -2\n')
+    a = by_id(result)["A"]
+    after = a["after"]
+    assert (after["net_revenue"], after["cogs"], after["cost_to_serve"], after["credit_cost"]) == (
+        D("12893.63"),
+        D("8408.89"),
+        D("266.70"),
+        D("151.36"),
+    )
+    assert (a["before"]["net_contribution"], after["net_contribution"]) == (D("4058.00"), D("4066.68"))
+    assert result["totals"]["change"] == {"low": D("-273.57"), "base": D("8.68"), "high": D("221.27")}
