@@ -638,3 +638,97 @@ quality_snapshots = sa.Table(
     column("issues", sa.Integer, Field("Issues found in the scope", "14")),
     comment="Quality audit scores over time, for the trend (clientbase quality --snapshot).",
 )
+
+
+# ==========================================================================================================
+# -- decide: action tasks and their events, saved what-if scenarios (issue 14; migration 0006) ------------
+# ==========================================================================================================
+
+#: The action codes (a public contract: more may be added, none renamed).
+ACTION_CODES = (
+    "reprice",
+    "minimum_order",
+    "cut_cost_to_serve",
+    "collect",
+    "renegotiate_terms",
+    "win_back",
+    "grow",
+    "retain",
+    "exit_or_self_service",
+    "qualify",
+    "drop_prospect",
+)
+TASK_STATUSES = ("open", "accepted", "rejected", "done")
+
+action_tasks = sa.Table(
+    "action_tasks",
+    metadata,
+    column("task_id", sa.String(32), Field("Key of the task", "T4be0a1c2d3e4"), primary_key=True),
+    column(
+        "counterparty_id",
+        ID,
+        Field(
+            "Customer or prospect the action is for",
+            "C00042",
+            required=True,
+            references="counterparties.counterparty_id",
+        ),
+    ),
+    column("code", sa.String(32), Field("Action code", "reprice", required=True, enum=ACTION_CODES)),
+    column("owner_id", ID, Field("Manager who carries it out", "M03", references="managers.manager_id")),
+    column("status", sa.String(16), Field("Where it stands", "open", required=True, enum=TASK_STATUSES)),
+    column("priority", sa.Integer, Field("Rank among the actions it was proposed with (1 = first)", "3")),
+    column(
+        "expected_effect", MONEY, Field("Expected effect a year when proposed", "7130.00", unit="currency")
+    ),
+    column("reasons", sa.Text, Field("The reasons in numbers, as a JSON list of sentences", "[]")),
+    column("assumptions", sa.Text, Field("The assumptions behind the effect, as a JSON list", "[]")),
+    column("facts", sa.Text, Field("The numbers behind the reasons, as a JSON object", "{}")),
+    column("due", sa.Date, Field("When it should be done", "2026-11-30")),
+    column("period_from", sa.Date, Field("First day of the analysis it came from", "2025-11-01")),
+    column("period_to", sa.Date, Field("Last day of the analysis it came from", "2026-10-31")),
+    column("as_of", sa.Date, Field("As-of date of that analysis", "2026-10-31")),
+    column("created_by", ID, Field("Who published it", "M01", references="managers.manager_id")),
+    column("created_at", TIMESTAMP, Field("When, UTC", "2026-11-02 09:00:00", required=True)),
+    column("updated_by", ID, Field("Who changed it last", "M03", references="managers.manager_id")),
+    column("updated_at", TIMESTAMP, Field("When, UTC", "2026-11-05 14:10:00")),
+    column("reject_reason", sa.String(500), Field("Why it was rejected", "customer on a framework contract")),
+    column("done_on", sa.Date, Field("Day it was carried out; its effect is measured from it", "2026-11-20")),
+    column("note", sa.String(500), Field("What was done", "new price list from 1 December")),
+    column("version", sa.Integer, Field("Optimistic-locking version", "1", internal=True)),
+    comment="Actions proposed by the rules, as tasks of their owners: open, accepted, rejected or done.",
+)
+
+task_events = sa.Table(
+    "task_events",
+    metadata,
+    column("task_id", sa.String(32), Field("Task", "T4be0a1c2d3e4", required=True), primary_key=True),
+    column(
+        "seq", sa.Integer, Field("Order of the event within the task", "1", required=True), primary_key=True
+    ),
+    column(
+        "status",
+        sa.String(16),
+        Field("Status after the event", "accepted", required=True, enum=TASK_STATUSES),
+    ),
+    column("changed_by", ID, Field("Who", "M03", references="managers.manager_id")),
+    column("changed_at", TIMESTAMP, Field("When, UTC", "2026-11-05 14:10:00", required=True)),
+    column("note", sa.String(500), Field("Reason or note given", "customer on a framework contract")),
+    comment="Every status change of every task: who, when, why.",
+)
+
+scenarios = sa.Table(
+    "scenarios",
+    metadata,
+    column("scenario_id", sa.String(32), Field("Key of the scenario", "S20261102a1b2"), primary_key=True),
+    column("name", sa.String(200), Field("Name", "Key accounts: 2 points less discount", required=True)),
+    column(
+        "definition", sa.Text, Field("Scope, changes and assumptions, as TOML", 'name = "..."', required=True)
+    ),
+    column("result", sa.Text, Field("Totals and per-customer result when saved, as JSON", "{}")),
+    column("period_from", sa.Date, Field("First day of the P&L it was run on", "2025-11-01")),
+    column("period_to", sa.Date, Field("Last day of that P&L", "2026-10-31")),
+    column("created_by", ID, Field("Who saved it", "M01", references="managers.manager_id")),
+    column("created_at", TIMESTAMP, Field("When, UTC", "2026-11-02 09:00:00", required=True)),
+    comment="Saved what-if scenarios on terms, with their result, to list and compare side by side.",
+)

@@ -1,4 +1,4 @@
-"""Vega-Lite charts of the analysis (altair): the whale curve and the profit bridge."""
+"""Vega-Lite charts of the analysis (altair): the whale curve, the profit bridge and the customer matrix."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import altair as alt
 
 from clientbase.analytics.bridge import COMPONENTS
 from clientbase.analytics.run import Analysis
+from clientbase.decisions.matrix import CustomerMatrix
 
 
 def whale_chart(analysis: Analysis, *, max_points: int = 500) -> Any:
@@ -70,4 +71,63 @@ def bridge_chart(analysis: Analysis) -> alt.Chart:
             tooltip=["step:N", alt.Tooltip("start:Q", format=",.2f"), alt.Tooltip("end:Q", format=",.2f")],
         )
         .properties(title="Why net contribution moved", width=560, height=320)
+    )
+
+
+def matrix_chart(matrix: CustomerMatrix, *, max_points: int = 2000) -> Any:
+    """The customer matrix (Shapiro et al. 1987) as a scatter: cost-to-serve % of net revenue (x) against net
+    price realised % of list (y), size = net revenue, colour = net contribution (red loses money), the two
+    thresholds as rules; the ``max_points`` largest customers by revenue (all of them in the JSON)."""
+    points: list[dict[str, Any]] = [
+        {
+            "customer": p.counterparty_id,
+            "name": p.name or "",
+            "quadrant": p.quadrant.replace("_", " "),
+            "cost": p.cost_to_serve_pct,
+            "price": p.net_price_pct,
+            "revenue": float(p.net_revenue),
+            "contribution": float(p.net_contribution),
+        }
+        for p in matrix.points[:max_points]
+    ]
+    worst = max([abs(float(p.net_contribution)) for p in matrix.points[:max_points]] or [1.0])
+    dots = (
+        alt.Chart(alt.Data(values=points))
+        .mark_circle(opacity=0.7, stroke="#333", strokeWidth=0.3)
+        .encode(
+            x=alt.X(
+                "cost:Q", title="cost-to-serve, % of net revenue", scale=alt.Scale(zero=True, clamp=True)
+            ),
+            y=alt.Y("price:Q", title="net price realised, % of list", scale=alt.Scale(zero=False)),
+            size=alt.Size(
+                "revenue:Q", title=f"net revenue ({matrix.currency})", scale=alt.Scale(range=[10, 900])
+            ),
+            color=alt.Color(
+                "contribution:Q",
+                title=f"net contribution ({matrix.currency})",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[-worst, worst], domainMid=0),
+            ),
+            tooltip=[
+                "customer:N",
+                "name:N",
+                "quadrant:N",
+                alt.Tooltip("price:Q", format=".1f"),
+                alt.Tooltip("cost:Q", format=".1f"),
+                alt.Tooltip("revenue:Q", format=",.2f"),
+                alt.Tooltip("contribution:Q", format=",.2f"),
+            ],
+        )
+    )
+    cost_rule = (
+        alt.Chart(alt.Data(values=[{"x": matrix.cost_threshold_pct}]))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
+    price_rule = (
+        alt.Chart(alt.Data(values=[{"y": matrix.price_threshold_pct}]))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(y="y:Q")
+    )
+    return alt.layer(dots, cost_rule, price_rule).properties(
+        title="Customer matrix: net price realised against cost-to-serve", width=560, height=380
     )

@@ -26,8 +26,9 @@ from clientbase.analytics.pnl import MONEY_LINES
 from clientbase.analytics.rollup import RollupRow, top_and_others
 from clientbase.analytics.run import Analysis
 from clientbase.analytics.standing import CUSTOMER_DEFINITION
+from clientbase.decisions.matrix import customer_matrix
 from clientbase.report import labels
-from clientbase.report.charts import bridge_chart, whale_chart
+from clientbase.report.charts import bridge_chart, matrix_chart, whale_chart
 
 #: customers listed at each end of the ranking in the HTML (the workbook has them all)
 SHOWN = 25
@@ -152,9 +153,11 @@ def render_html(
     ranked = analysis.ranked_ids()
     top = analysis.ranked_customers(ranked[:SHOWN])
     bottom = analysis.ranked_customers([c for c in ranked[-SHOWN:] if c not in ranked[:SHOWN]])
+    matrix = customer_matrix(analysis)
     charts = {
         "whale": whale_chart(analysis).to_dict(),
         "bridge": bridge_chart(analysis).to_dict(),
+        "matrix": matrix_chart(matrix).to_dict(),
     }
     when = generated_at or dt.datetime.now().astimezone()
     return env.get_template("report.html").render(
@@ -164,6 +167,7 @@ def render_html(
         tiles=tiles(analysis),
         money_lines=MONEY_LINES,
         components=COMPONENTS,
+        matrix=matrix,
         customer_definition=CUSTOMER_DEFINITION,
         whale_text=whale_sentence(
             analysis.whale, analysis.standing_totals, analysis.totals.lines["net_contribution"]
