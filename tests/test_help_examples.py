@@ -41,7 +41,12 @@ from clientbase.cli.main import app
 
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "CDNOW_sample.txt"
 #: ids made afresh by a command, and the shape an example writes them in
-FRESH_IDS = {"batch": r"B\d{8}T\d{6}-[0-9a-f]{4}", "merge": r"X\d{14}[0-9a-f]{6}"}
+FRESH_IDS = {
+    "batch": r"B\d{8}T\d{6}-[0-9a-f]{4}",
+    "merge": r"X\d{14}[0-9a-f]{6}",
+    "task": r"\bT[0-9a-f]{15}\b",
+    "scenario": r"\bS[0-9a-f]{15}\b",
+}
 #: commands that run until stopped
 SERVERS = {"serve"}
 
@@ -89,6 +94,9 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
 def prepare_files(folder: Path, runner: CliRunner) -> None:
     """The files the examples name (see the module docstring), made from the demo in ``folder``."""
     db = folder / "clientbase.duckdb"
+    examples = folder / "docs" / "examples"  # the what-if example the repository ships
+    examples.mkdir(parents=True)
+    shutil.copy(Path(__file__).parents[1] / "docs" / "examples" / "what-if.toml", examples)
     for args in (["export-list", "m01.xlsx", "--as", "M01", "--owner", "M01"], ["export-folder", "export"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output

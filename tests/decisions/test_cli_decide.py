@@ -153,6 +153,7 @@ def test_the_command_modules_import_the_library_only_when_a_command_runs(name: s
         "clientbase.cli.common",
         "clientbase.cli.main",
         "clientbase.cli.decide",
+        "clientbase.cli.help",
         "clientbase.errors",
     }
     tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))

@@ -18,9 +18,14 @@ from clientbase.cli.common import (
     print_json,
 )
 from clientbase.cli.decide import AsOption, LimitOption, RulesOption, actor_for, money_text
+from clientbase.cli.help import App
 from clientbase.cli.main import app
 
-scenario_app = typer.Typer(help="What-if scenarios on terms: run, save, list, compare.", no_args_is_help=True)
+scenario_app = App(
+    help="What-if scenarios on terms: run, save, list, compare.\n\n"
+    "Example: clientbase scenario run docs/examples/what-if.toml --as M01",
+    no_args_is_help=True,
+)
 app.add_typer(scenario_app, name="scenario")
 
 

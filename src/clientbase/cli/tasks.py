@@ -19,10 +19,13 @@ from clientbase.cli.common import (
     print_json,
 )
 from clientbase.cli.decide import AsOption, LimitOption, RulesOption, actor_for, day_of, money_text
+from clientbase.cli.help import App
 from clientbase.cli.main import app
 
-tasks_app = typer.Typer(
-    help="Actions as tasks of their owners, and whether they worked.", no_args_is_help=True
+tasks_app = App(
+    help="Actions as tasks of their owners, and whether they worked.\n\n"
+    "Example: clientbase tasks by-manager --as M01",
+    no_args_is_help=True,
 )
 app.add_typer(tasks_app, name="tasks")
 
@@ -158,7 +161,7 @@ TaskArgument = Annotated[str, typer.Argument(help="Task id from clientbase tasks
 def tasks_accept(task_id: TaskArgument, db: DbOption = DEFAULT_DB, acting: AsOption = "") -> None:
     """Accept a task: you will do it.
 
-    Example: clientbase tasks accept T4be0a1c2d3e4f5a6 --as M03
+    Example: clientbase tasks accept T4be0a1c2d3e4f5a --as M03
     """
     _move(db, acting, task_id, "accepted")
 
@@ -172,9 +175,18 @@ def tasks_reject(
 ) -> None:
     """Reject a task, saying why.
 
-    Example: clientbase tasks reject T4be0a1c2d3e4f5a6 --reason "framework contract until June" --as M03
+    Example: clientbase tasks reject T4be0a1c2d3e4f5a --reason "framework contract until June" --as M03
     """
     _move(db, acting, task_id, "rejected", reason=reason)
+
+
+@tasks_app.command("reopen")
+def tasks_reopen(task_id: TaskArgument, db: DbOption = DEFAULT_DB, acting: AsOption = "") -> None:
+    """Open a rejected or accepted task again.
+
+    Example: clientbase tasks reopen T4be0a1c2d3e4f5a --as M03
+    """
+    _move(db, acting, task_id, "open")
 
 
 @tasks_app.command("done")
@@ -190,18 +202,9 @@ def tasks_done(
 ) -> None:
     """Mark a task done on the day it was carried out; its effect is measured from that day.
 
-    Example: clientbase tasks done T4be0a1c2d3e4f5a6 --on 2026-11-20 --note "new price list" --as M03
+    Example: clientbase tasks done T4be0a1c2d3e4f5a --on 2026-11-20 --note "new price list" --as M03
     """
     _move(db, acting, task_id, "done", done_on=day_of(on), note=note)
-
-
-@tasks_app.command("reopen")
-def tasks_reopen(task_id: TaskArgument, db: DbOption = DEFAULT_DB, acting: AsOption = "") -> None:
-    """Open a rejected or accepted task again.
-
-    Example: clientbase tasks reopen T4be0a1c2d3e4f5a6 --as M03
-    """
-    _move(db, acting, task_id, "open")
 
 
 @tasks_app.command("history")
@@ -210,7 +213,7 @@ def tasks_history(
 ) -> None:
     """Every status change of a task: who, when, why.
 
-    Example: clientbase tasks history T4be0a1c2d3e4f5a6 --as M01
+    Example: clientbase tasks history T4be0a1c2d3e4f5a --as M01
     """
     from clientbase.decisions.tasks import task_events
 
