@@ -136,7 +136,9 @@ ROW_RULES: dict[str, list[Check]] = {
         ),
     ],
     "campaigns": [
-        Check("end", 'TRY_CAST("end" AS DATE) < TRY_CAST("start" AS DATE)', "the campaign ends before it starts")
+        Check(
+            "end", 'TRY_CAST("end" AS DATE) < TRY_CAST("start" AS DATE)', "the campaign ends before it starts"
+        )
     ],
     "order_lines": [
         Check(
