@@ -11,8 +11,8 @@ For a group of prospects (a cohort, or all cohorts of a channel and mode):
   (mean net contribution from the first order to the as-of date), ``still_active_share`` (an order line in
   the last ``active_days`` days), ``loss_making_share`` (net contribution to date below zero);
 * ``payback_month``: the first month k after the first order in which the acquired customers' mean
-  cumulative net contribution over months 1..k (over the ``payback_customers`` whose k-th month is over)
-  reaches the cost per acquired customer; ``None`` while it has not;
+  cumulative net contribution over months 1..k (over the ``payback_customers`` whose k-th month is over,
+  at least half of them) reaches the cost per acquired customer; ``None`` while it has not;
 * ``first12_over``: every acquired customer's first 12 months are over (a cohort still maturing is marked).
 
 Money is summed in whole cents and shown as Decimal; a mean is rounded to the cent once.
@@ -57,7 +57,7 @@ def payback_month(
 ) -> tuple[int | None, int]:
     """The first month k (1-based) in which the mean cumulative net contribution of the customers whose
     k-th month is over reaches ``cost_cents / acquired`` (compared in exact integers), and how many
-    customers that mean is over; ``(None, 0)`` if it never does.
+    customers that mean is over; ``(None, 0)`` if it does not while at least half of them are observed.
 
     ``cumulative[i, k]`` is customer i's net contribution over its months 1..k+1, valid for
     ``k < observed[i]``.
@@ -73,7 +73,10 @@ def payback_month(
     valid = np.arange(width)[None, :] < observed[:, None]
     sums = np.where(valid, cumulative, 0).sum(axis=0)
     counts = valid.sum(axis=0)
-    reached = (counts > 0) & (sums.astype(object) * acquired >= counts.astype(object) * int(cost_cents))
+    enough = counts * 2 >= len(observed)  # a mean over a few early survivors would flatter the group
+    reached = (
+        enough & (counts > 0) & (sums.astype(object) * acquired >= counts.astype(object) * int(cost_cents))
+    )
     hits = np.flatnonzero(reached)
     return (int(hits[0]) + 1, int(counts[hits[0]])) if len(hits) else (None, 0)
 

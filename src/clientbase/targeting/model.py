@@ -97,7 +97,8 @@ def _logistic(c: float) -> Any:
 def _ridge(alpha: float) -> Any:
     from sklearn.linear_model import Ridge
 
-    return Ridge(alpha=alpha)
+    # lsqr: 3 ms a fit here against 55 ms for the default solver (measured, 2,500 x 45)
+    return Ridge(alpha=alpha, solver="lsqr", tol=1e-6)
 
 
 def _log_loss(model: Any, x: np.ndarray, y: np.ndarray) -> float:
@@ -112,29 +113,34 @@ def _squared(model: Any, x: np.ndarray, y: np.ndarray) -> float:
 def select_fields(
     x: np.ndarray, y: np.ndarray, which: np.ndarray, make: Any, loss: Any, folds: list[Any]
 ) -> list[int]:
-    """Backward elimination by cross-validation: drop, one at a time, the field whose columns' removal
-    lowers the out-of-sample loss most, until removing any field would raise it. Returns the fields kept."""
+    """Backward elimination by cross-validation with the one-standard-error rule: while some field's
+    removal raises the out-of-sample loss by less than one standard error of that rise over the folds,
+    drop the field whose removal raises it least. Returns the fields kept."""
 
-    def cv(fields: list[int]) -> float:
+    def cv(fields: list[int]) -> np.ndarray:
         cols = np.isin(which, fields)
         if not cols.any():
-            return (
-                sum(float(((y[te] - y[tr].mean()) ** 2).sum()) for tr, te in folds)
-                if loss is _squared
-                else (sum(_constant_log_loss(y[tr], y[te]) for tr, te in folds))
-            )
-        return sum(loss(make().fit(x[tr][:, cols], y[tr]), x[te][:, cols], y[te]) for tr, te in folds)
+            return np.array([_constant_loss(loss, y[tr], y[te]) for tr, te in folds])
+        return np.array([loss(make().fit(x[tr][:, cols], y[tr]), x[te][:, cols], y[te]) for tr, te in folds])
 
     kept = sorted(set(which.tolist()))
-    best = cv(kept)
+    current = cv(kept)
     while kept:
-        trials = {j: cv([k for k in kept if k != j]) for j in kept}
-        j, value = min(trials.items(), key=lambda kv: kv[1])
-        if value > best:
+        rises = {j: cv([k for k in kept if k != j]) - current for j in kept}
+        j = min(rises, key=lambda k: float(rises[k].mean()))
+        rise = rises[j]
+        if rise.mean() > rise.std(ddof=1) / np.sqrt(len(rise)):
             break
         kept.remove(j)
-        best = value
+        current = current + rise
     return kept
+
+
+def _constant_loss(loss: Any, train: np.ndarray, test: np.ndarray) -> float:
+    """The loss of predicting the training mean for everyone."""
+    if loss is _squared:
+        return float(((test - train.mean()) ** 2).sum())
+    return _constant_log_loss(train, test)
 
 
 def _constant_log_loss(train: np.ndarray, test: np.ndarray) -> float:

@@ -1,8 +1,8 @@
 """The profile of customers worth winning, in words and numbers.
 
 The fields whose values move the expected value of a prospect most (the mean absolute effect of each
-field over the labelled prospects, :meth:`~clientbase.targeting.model.ProspectModel.factors`) define the
-groups: every combination of the values of the top three fields (two, then one, when fewer than four
+field over the labelled prospects, :meth:`~clientbase.targeting.model.ProspectModel.effects`; a field
+moving it less than a tenth of what the top field does is left out) define the groups: every combination of the values of the top three fields (two, then one, when fewer than four
 groups have ``min_support`` prospects). Each group shows what the history says — the share that converted within the
 horizon and the mean net contribution of its first 12 months per customer won — beside what the model
 expects for such a prospect, and the groups are ranked by the model's expected value: the best to win
@@ -31,6 +31,8 @@ PHRASES = {
     "region": "in {}",
     "city": "in {}",
 }
+#: a field moving the expected value less than this share of what the top field moves it is left out
+MINOR = 0.1
 #: the order of the parts of a sentence (a field not named comes after the noun)
 ORDER = ("size_band", "country", "region", "city", "acquisition_channel", "acquisition_mode")
 
@@ -88,7 +90,10 @@ def profile(
     pred = fitted.scorer.predict(labelled)
     if isinstance(fitted.scorer, ProspectModel):
         importance = field_importance(fitted.scorer, labelled)
-        ranked = [f for f, v in sorted(importance.items(), key=lambda kv: -kv[1]) if v > 0]
+        top = max(importance.values(), default=0.0)
+        ranked = [
+            f for f, v in sorted(importance.items(), key=lambda kv: -kv[1]) if v > 0 and v >= MINOR * top
+        ]
         values = pred.values
     else:
         ranked = ["acquisition_channel", "acquisition_mode"]
