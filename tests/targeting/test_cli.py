@@ -76,6 +76,14 @@ def test_targets_table_and_campaign_list(db: str, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines()[1].split(",")[1] == "D"
 
 
+def test_acquisition_errors_are_clean(db: str) -> None:
+    late = _run("acquisition", "--db", db, "--since", "2026-01-01", "--as-of", "2025-03-31")
+    assert late.exit_code == 1 and "is after the as-of date" in late.output  # type: ignore[attr-defined]
+    unknown = _run("acquisition", "--as", "M9", "--db", db)
+    assert unknown.exit_code == 4 and "No manager" in unknown.output  # type: ignore[attr-defined]
+    assert _run("acquisition", "--as", "M2", "--db", db, "--json").exit_code == 0  # type: ignore[attr-defined]
+
+
 def test_targets_roles_and_errors(db: str) -> None:
     other = _run("targets", "--as", "M2", "--owner", "M1", "--db", db)
     assert other.exit_code == 6 and "sees only their own prospects" in other.output  # type: ignore[attr-defined]

@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
+import pyarrow as pa
 import pytest
 
 from clientbase.analytics.run import analyze
+from clientbase.errors import ValidationError
+from clientbase.exchange.load import load_tables
 from clientbase.registry.access import Actor
 from clientbase.store import connect
 from clientbase.targeting.history import History, read_history
@@ -106,3 +109,19 @@ def test_default_since_is_the_first_day_of_the_data(store: object) -> None:
     history = read_history(store, as_of=example.AS_OF)
     assert history.since == dt.date(2024, 1, 2)  # E's first order
     assert sorted(history.prospects.index) == ["A", "B", "C", "D"]  # E was created before it
+
+
+def test_an_activity_no_rate_prices_is_named(tmp_path: object) -> None:
+    tables = example.arrow_tables()
+    drivers = tables["cost_drivers"].to_pylist()
+    for d in drivers:
+        if d["kind"] == "call":
+            d["valid_from"] = "2024-06-01"  # the calls of January have no rate
+    tables["cost_drivers"] = pa.Table.from_pylist(drivers)
+    with connect(f"duckdb:///{tmp_path}/u.duckdb") as s:
+        load_tables(s, tables)
+        with pytest.raises(ValidationError) as caught:
+            read_history(s, as_of=example.AS_OF, since=example.SINCE)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.column, problem.value) == ("activities", "kind", "call")
+    assert "4 activit(ies)" in problem.rule and "add a cost_drivers row" in problem.rule

@@ -158,6 +158,7 @@ def _print_acquisition(doc: dict[str, Any], cohorts: bool) -> None:
 
 @app.command("acquisition")
 def acquisition_command(
+    acting: ActingOption = "",
     db: DbOption = DEFAULT_DB,
     as_of: AsOfOption = None,
     since: SinceOption = None,
@@ -178,6 +179,7 @@ def acquisition_command(
     month of creation, conversion, time to first order, cost to win (activities before the first order at
     the cost-driver rates, plus campaigns.csv), 12-month and to-date net contribution per customer won,
     payback month, share still active and share loss-making; targeted against spontaneous per channel.
+    Company figures every role may read (--as, when given, must be a known, active user).
 
     Example: clientbase acquisition --db duckdb:///./clientbase.duckdb --chart acquisition.html
     """
@@ -188,7 +190,7 @@ def acquisition_command(
 
         doc = acquisition(
             store=store,
-            actor=Actor("cli", "analyst"),
+            actor=_actor(store, acting) if acting else Actor("-", "analyst"),
             as_of=_date(as_of),
             since=_date(since),
             options=CohortOptions(active_days=active_days),

@@ -95,11 +95,11 @@ def monthly_net_contribution(
     }
     facts = Facts(pd.Index(ids.to_pylist()), columns, kinds)
     pnl = build_pnl(_ALL, facts, financing_rate=financing_rate).frame
-    split = pnl.index.to_series().str.rsplit(_SEP, n=1, expand=True)
+    keys = [str(k).rsplit(_SEP, 1) for k in pnl.index]
     return pd.DataFrame(
         {
-            "counterparty_id": split[0].to_numpy(),
-            "month": split[1].astype(np.int64).to_numpy() - 1,
+            "counterparty_id": np.array([k[0] for k in keys], dtype=object),
+            "month": np.array([int(k[1]) - 1 for k in keys], dtype=np.int64),
             "net_contribution": pnl["net_contribution"].to_numpy(),
             "net_revenue": pnl["net_revenue"].to_numpy(),
         }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from clientbase.targeting.cohorts import CohortOptions, acquisition_table
 from clientbase.targeting.history import History, read_history
 from clientbase.targeting.profile import profile
 from clientbase.targeting.validation import Fitted, Labels, TargetOptions, fit_scorer, horizon_days, validate
+
+if TYPE_CHECKING:
+    from clientbase.store import Store
 
 #: record columns each scored prospect carries
 PROSPECT_COLUMNS = (
@@ -38,7 +41,7 @@ PROSPECT_COLUMNS = (
 
 def acquisition(
     *,
-    store: Any,
+    store: Store,
     actor: Actor,
     as_of: dt.date | None = None,
     since: dt.date | None = None,
@@ -49,9 +52,11 @@ def acquisition(
 
     Example:
         >>> from clientbase.store import connect
-        >>> with connect("duckdb:///:memory:") as store:  # doctest: +SKIP
-        ...     acquisition(store=store, actor=Actor("M01", "head"))["by_mode"][0]["conversion_rate"]
-        Decimal('0.3092')
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     acquisition(store=store, actor=Actor("M01", "head"))
+        Traceback (most recent call last):
+        ...
+        clientbase.errors.ConfigurationError: The database has no order lines or activities, so there is no acquisition history to read; load transactions first (clientbase import-folder or import-transactions).
     """
     del actor  # company figures: every role reads them
     return acquisition_table(read_history(store, as_of=as_of, since=since), options)
@@ -102,7 +107,7 @@ def score_prospects(history: History, fitted: Fitted, labels: Labels, options: T
 
 def targets(
     *,
-    store: Any,
+    store: Store,
     actor: Actor,
     owner: str | None = None,
     as_of: dt.date | None = None,
@@ -119,6 +124,14 @@ def targets(
 
     Raises:
         PermissionDeniedError: a manager asked for another owner's prospects.
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     targets(store=store, actor=Actor("M03", "manager"), owner="M04")
+        Traceback (most recent call last):
+        ...
+        clientbase.errors.PermissionDeniedError: M03 is a manager and sees only their own prospects, not those of M04.
     """
     options = options or TargetOptions()
     owner = _check_owner(actor, owner)
@@ -195,7 +208,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 def prospect_score(
     *,
-    store: Any,
+    store: Store,
     actor: Actor,
     counterparty_id: str,
     as_of: dt.date | None = None,
@@ -215,7 +228,7 @@ def prospect_score(
 
 def export_targets(
     *,
-    store: Any,
+    store: Store,
     actor: Actor,
     path: str | Path,
     owner: str | None = None,
