@@ -99,3 +99,13 @@ def test_profit_of_the_top_against_all_and_random() -> None:
     assert str(r["top"]["model"]) == "480.00"  # 500 - 20
     assert str(r["all"]) == "640.00" and str(r["random"]) == "128.00"
     assert r["conversions_top"]["model"] == 1 and r["conversions_all"] == 2
+
+
+def test_ties_do_not_let_the_row_order_pick() -> None:
+    # the winners first in the rows, one score for all: working the top 20 % is a random pick
+    realised = np.array([1000] * 10 + [-100] * 40)
+    r = profit_captured(realised, {"model": np.ones(50)}, 0.2, realised > 0)
+    assert r["top"]["model"] == r["random"]
+    y = np.array([1] * 10 + [0] * 90)
+    assert conversion_scores(y, np.full(100, 0.1))["top_decile_lift"] == 1.0
+    assert len(conversion_scores(y, np.full(100, 0.1))["calibration"]) == 1

@@ -225,6 +225,13 @@ def _print_targets(doc: dict[str, Any], shown: int) -> None:
             f"{v['brier']:.3f} (base rate {v['brier_base_rate']:.3f}), top-decile lift {v['top_decile_lift']:.2f} "
             f"(cohort rates {v['top_decile_lift_cohort_rates']:.2f})."
         )
+        console.print(
+            "Calibration by decile of P(convert), predicted -> observed (prospects): "
+            + " · ".join(
+                f"{_share(c['predicted'])} -> {_share(c['observed'])} ({c['prospects']:,})"
+                for c in v["calibration"]
+            )
+        )
     elif v["reason"]:
         console.print(f"[yellow]No validation: {v['reason']}.[/]")
     profit = v.get("profit")

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from clientbase.analytics.money import from_cents
+from clientbase.analytics.money import div_round, from_cents
 from clientbase.targeting.features import FeatureOptions, FieldChoice, choose_fields
 from clientbase.targeting.history import History
 from clientbase.targeting.model import CostToWin, Prediction, ProspectModel, ranked_factors
@@ -270,49 +270,80 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return None if len(set(y.tolist())) < 2 else round(float(roc_auc_score(y, score)), 4)
 
 
+def top_sum(values: np.ndarray, score: np.ndarray, k: int) -> tuple[int, int, int]:
+    """What the ``k`` highest-scored items add up to when the ties at the boundary are broken at random:
+    ``(sum above the boundary score, sum of the items tied at it, how many of them are taken / how many
+    there are)`` as ``(above, tied_sum x taken, tied_count)``; the expected sum is ``above + tied_sum x
+    taken / tied_count``. Sorting alone would let the order of the rows pick among equal scores.
+
+    Example:
+        >>> top_sum(np.array([5, 1, 3, 0]), np.array([0.9, 0.5, 0.5, 0.1]), 2)  # 5 + one of (1, 3)
+        (5, 4, 2)
+    """
+    order = np.argsort(-score, kind="stable")
+    boundary = score[order[k - 1]]
+    above, tied = score > boundary, score == boundary
+    taken = k - int(above.sum())
+    return int(values[above].sum()), int(values[tied].sum()) * taken, int(tied.sum())
+
+
+def _expected(parts: tuple[int, int, int]) -> float:
+    above, tied, count = parts
+    return above + tied / count
+
+
 def top_decile_lift(y: np.ndarray, score: np.ndarray) -> float | None:
-    """Conversion rate among the top tenth by ``score`` over the rate of all.
+    """Conversion rate among the top tenth by ``score`` over the rate of all (ties at the boundary count at
+    their mean rate).
 
     Example:
         >>> top_decile_lift(np.array([1] * 5 + [0] * 5 + [1] * 5 + [0] * 85), np.arange(100)[::-1] / 100)
         5.0
+        >>> top_decile_lift(np.array([1, 0] * 50), np.ones(100))  # one score for all: no lift
+        1.0
     """
     if not y.any():
         return None
     k = max(1, math.ceil(len(y) / 10))
-    top = np.argsort(-score, kind="stable")[:k]
-    return round(float(y[top].mean() / y.mean()), 3)
+    return round(_expected(top_sum(y.astype(np.int64), score, k)) / k / float(y.mean()), 3)
+
+
+def calibration_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, Any]]:
+    """Mean predicted against observed conversion per tenth of the prospects by predicted probability;
+    equal probabilities stay in one bin (by their average rank), so there may be fewer than ten."""
+    from scipy.stats import rankdata
+
+    bins = np.floor((rankdata(p, method="average") - 1) * 10 / len(p)).astype(np.int64)
+    return [
+        {
+            "decile": int(b) + 1,
+            "prospects": int((bins == b).sum()),
+            "predicted": round(float(p[bins == b].mean()), 4),
+            "observed": round(float(y[bins == b].mean()), 4),
+        }
+        for b in np.unique(bins)
+    ]
 
 
 def conversion_scores(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     """AUC, Brier score (and that of the base rate), top-decile lift and calibration by decile."""
     from sklearn.metrics import brier_score_loss
 
-    order = np.argsort(p, kind="stable")
-    calibration = [
-        {
-            "decile": i + 1,
-            "prospects": len(b),
-            "predicted": round(float(p[b].mean()), 4),
-            "observed": round(float(y[b].mean()), 4),
-        }
-        for i, b in enumerate(np.array_split(order, 10))
-        if len(b)
-    ]
     return {
         "auc": _auc(y, p),
         "brier": round(float(brier_score_loss(y, p)), 4),
         "brier_base_rate": round(float(brier_score_loss(y, np.full(len(y), y.mean()))), 4),
         "top_decile_lift": top_decile_lift(y, p),
         "base_rate": round(float(y.mean()), 4),
-        "calibration": calibration,
+        "calibration": calibration_by_decile(y, p),
     }
 
 
 def profit_captured(
     realised: np.ndarray, rankings: dict[str, np.ndarray], share: float, converted: np.ndarray
 ) -> dict[str, Any]:
-    """Realised value (cents) of working the top ``share`` of each ranking, of all, and of a random pick.
+    """Realised value (cents) of working the top ``share`` of each ranking (ties at the boundary at their
+    mean), of all, and of a random pick.
 
     Example:
         >>> r = profit_captured(np.array([900, -100, -100, 300, -100]), {"model": np.array([5, 1, 2, 4, 3])},
@@ -323,11 +354,11 @@ def profit_captured(
     k = max(1, math.ceil(share * len(realised)))
     total = int(realised.sum())
     top: dict[str, Decimal] = {}
-    won: dict[str, int] = {}
+    won: dict[str, float] = {}
     for name, score in rankings.items():
-        pick = np.argsort(-score, kind="stable")[:k]
-        top[name] = from_cents(int(realised[pick].sum()))
-        won[name] = int(converted[pick].sum())
+        above, tied, count = top_sum(realised.astype(np.int64), score, k)
+        top[name] = from_cents(above + int(div_round(np.array([tied]), np.array([count]))[0]))
+        won[name] = round(_expected(top_sum(converted.astype(np.int64), score, k)), 1)
     return {
         "prospects": len(realised),
         "worked": k,
