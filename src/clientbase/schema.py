@@ -732,3 +732,51 @@ scenarios = sa.Table(
     column("created_at", TIMESTAMP, Field("When, UTC", "2026-11-02 09:00:00", required=True)),
     comment="Saved what-if scenarios on terms, with their result, to list and compare side by side.",
 )
+
+
+# ==========================================================================================================
+# -- form: acquisition campaigns and what they cost (issue 16; migration 0008) -----------------------------
+# ==========================================================================================================
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    column("campaign_id", ID, Field("Key of the campaign", "FAIR-2024-BAU", required=True), primary_key=True),
+    column(
+        "channel",
+        sa.String(64),
+        Field(
+            "Acquisition channel it fed; matches counterparties.acquisition_channel",
+            "trade_fair",
+            required=True,
+        ),
+    ),
+    column(
+        "mode",
+        sa.String(16),
+        Field(
+            "Acquisition mode it fed (empty: prospects of both modes from the channel)",
+            "targeted",
+            enum=ACQUISITION_MODES,
+        ),
+    ),
+    column("start", sa.Date, Field("First day of the campaign", "2024-03-04", required=True)),
+    column("end", sa.Date, Field("Last day of the campaign", "2024-03-08", required=True)),
+    column(
+        "cost",
+        MONEY,
+        Field(
+            "What it cost outside the activities (stand, fees, lists, ads); shared by the prospects "
+            "of its channel and mode created from start to end",
+            "24000.00",
+            required=True,
+            unit="currency",
+            minimum=0,
+        ),
+    ),
+    column("name", sa.String(200), Field("What it was", "BAU fair Munich 2024")),
+    comment="Acquisition campaigns and their external cost; optional (acquisition cost is then the activities).",
+)
+
+#: The campaigns travel with the exchange format (an optional file, loaded after the counterparties).
+EXCHANGE_TABLES = (*EXCHANGE_TABLES, campaigns)

@@ -47,8 +47,12 @@ def test_chunking_keeps_every_invariant_and_the_keys_unique() -> None:
 
 def test_row_counts_are_in_range(small: DemoData) -> None:
     t = small.tables
-    # 300 customers + 3 % duplicates + 12 % prospects + 1 % suppliers
-    assert t["counterparties"].num_rows == 300 + 9 + 36 + 3
+    # 300 customers + 3 % duplicates + 12 % prospects + 1 % suppliers, and the prospects never won
+    lost = [
+        r for r in small.truth.to_pylist() if r["cause"] == "prospect_kind" and r["detail"].endswith("lost")
+    ]
+    assert len(lost) > 50
+    assert t["counterparties"].num_rows == 300 + 9 + 36 + 3 + len(lost)
     assert t["managers"].num_rows == 10
     assert t["products"].num_rows == 600
     assert t["cost_drivers"].num_rows == len(schema.ACTIVITY_KINDS)
@@ -147,10 +151,17 @@ def test_prospects_have_no_orders_and_statuses_follow_the_last_order(sql: duckdb
     prospect_orders = """SELECT count(*) FROM orders WHERE counterparty_id IN
         (SELECT counterparty_id FROM counterparties WHERE status = 'prospect')"""
     assert one(sql, prospect_orders) == 0
-    assert (
-        one(sql, "SELECT count(*) FROM counterparties WHERE (status = 'prospect') <> (roles = 'prospect')")
-        == 0
+    # a prospect is open (status prospect) or was given up (lost); a record in status prospect is one
+    not_prospect = (
+        "SELECT count(*) FROM counterparties WHERE roles = 'prospect' AND status NOT IN ('prospect', 'lost')"
     )
+    assert one(sql, not_prospect) == 0
+    assert (
+        one(sql, "SELECT count(*) FROM counterparties WHERE status = 'prospect' AND roles <> 'prospect'") == 0
+    )
+    lost_orders = """SELECT count(*) FROM orders WHERE counterparty_id IN
+        (SELECT counterparty_id FROM counterparties WHERE roles = 'prospect')"""
+    assert one(sql, lost_orders) == 0
     # 'active' with no order for 180 days happens only where the stale manager planted it
     stale_active = """SELECT count(*) FROM counterparties c WHERE status = 'active' AND roles LIKE 'customer%'
         AND coalesce((SELECT max(order_date) FROM orders o WHERE o.counterparty_id = c.counterparty_id),

@@ -48,6 +48,7 @@ COMMAND_MODULES = (
     "decide",
     "scenario",
     "tasks",
+    "targeting",
 )
 
 

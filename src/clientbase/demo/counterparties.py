@@ -26,7 +26,8 @@ INDUSTRIES = (
     "automotive",
 )
 TARGETED_CHANNELS = ("targeted_campaign", "trade_fair", "referral")
-SPONTANEOUS_CHANNELS = ("cold_call_directory", "inbound_web")
+#: trade fairs bring both: visitors met by appointment because they fit the profile, and whoever stopped by
+SPONTANEOUS_CHANNELS = ("cold_call_directory", "inbound_web", "trade_fair")
 #: per segment: credit limit range (EUR) and price list
 CREDIT_LIMITS = ((100_000, 500_000), (20_000, 80_000), (5_000, 20_000), (2_000, 10_000))
 PRICE_LISTS = ("key_account", "trade", "standard", "standard")
@@ -108,8 +109,8 @@ def build_counterparties(
     industry[n:] = industry[originals]
     channel = np.where(
         buyers.spontaneous,
-        np.array(SPONTANEOUS_CHANNELS)[rng.integers(0, 2, size=nb)],
-        np.array(TARGETED_CHANNELS)[rng.integers(0, 3, size=nb)],
+        np.array(SPONTANEOUS_CHANNELS)[rng.integers(0, len(SPONTANEOUS_CHANNELS), size=nb)],
+        np.array(TARGETED_CHANNELS)[rng.integers(0, len(TARGETED_CHANNELS), size=nb)],
     )
     payment_days = buyers.payment_days.copy()
     roles = np.where(rng.random(nb) < 0.015, "customer;supplier", "customer").astype(object)
@@ -159,13 +160,7 @@ def build_counterparties(
         + np.array(INDUSTRIES)[rng.integers(0, len(INDUSTRIES), size=n_pros + n_sup)].tolist()
     )
 
-    # -- the sloppy manager: blank fields ------------------------------------------------------------------
-    sloppy = np.flatnonzero((rows["owner"] == SLOPPY) & (rng.random(total) < story.blank_share))
-    for i in sloppy.tolist():
-        blank = [f for f in BLANKABLE if rng.random() < 0.5] or ["phone"]
-        for f in blank:
-            col[f][i] = None
-        truth.append((keys[i], "blank_fields", "left blank: " + ", ".join(blank)))
+    truth += blank_fields(story, rows["owner"], col, keys, rng)
 
     table = pa.table(
         {
@@ -217,6 +212,21 @@ def build_counterparties(
     )
     truth += cause_rows(story, buyers, keys, contribution, last_order, variations, end)
     return table, truth
+
+
+def blank_fields(
+    story: Story, owner: np.ndarray, col: dict[str, list[object]], keys: list[str], rng: np.random.Generator
+) -> Truth:
+    """The sloppy manager leaves fields blank: ``col`` (field -> values per row) is changed in place; one
+    truth row per record touched."""
+    truth: Truth = []
+    sloppy = np.flatnonzero((owner == SLOPPY) & (rng.random(len(owner)) < story.blank_share))
+    for i in sloppy.tolist():
+        blank = [f for f in BLANKABLE if rng.random() < 0.5] or ["phone"]
+        for f in blank:
+            col[f][i] = None
+        truth.append((keys[i], "blank_fields", "left blank: " + ", ".join(blank)))
+    return truth
 
 
 def n_orders_of(last_order: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from clientbase.demo.catalogue import (
 from clientbase.demo.counterparties import build_counterparties
 from clientbase.demo.identity import Identities, draw_contacts, draw_identities
 from clientbase.demo.people import managers_table
+from clientbase.demo.pipeline import lost_prospects, pipeline_rng, winning_activities, with_open_attributes
 from clientbase.demo.population import Buyers, draw_buyers, sales_managers
 from clientbase.demo.story import Story
 from clientbase.demo.transactions import Counters, generate_chunk
@@ -184,6 +185,14 @@ def generate(
         )
     )
 
+    # what it took to win the customers acquired in the window: calls and visits before the first order
+    rng_pipeline = pipeline_rng(story)
+    winning, winning_cost = winning_activities(
+        buyers, buyer_keys, manager_keys, counters, catalogue.rate_cents, rng_pipeline, start
+    )
+    parts["activities"].append(winning)
+    contribution -= winning_cost
+
     cps, truth_rows = build_counterparties(
         story,
         buyers,
@@ -200,6 +209,17 @@ def generate(
     contacts = _contacts(ids, buyers, n_pros, n_sup, cp_keys, rng_rest)
     verification, stale_truth = field_verification(story, cps, rng_rest)
     truth_rows += stale_truth
+
+    # the prospects never won, the open prospects' profiles and the campaigns (demo/pipeline.py)
+    pipe = lost_prospects(
+        story, buyers, ids, cps, contacts.num_rows, n_pros, manager_keys, counters, rng_pipeline, start, end
+    )
+    lost_verification, lost_stale = field_verification(story, pipe.counterparties, rng_pipeline)
+    cps = pa.concat_tables([with_open_attributes(cps, pipe.open_columns, len(buyers)), pipe.counterparties])
+    contacts = pa.concat_tables([contacts, pipe.contacts])
+    verification = pa.concat_tables([verification, lost_verification])
+    parts["activities"].append(pipe.activities)
+    truth_rows += lost_stale + pipe.truth
     tables = {
         "settings": settings_table(story),
         "managers": managers_table(story),
@@ -208,6 +228,7 @@ def generate(
         "counterparties": cps,
         "contacts": contacts,
         **{name: pa.concat_tables(p) for name, p in parts.items()},
+        "campaigns": pipe.campaigns,
     }
     tables = {name: conform(tables[name], name) for name in _load_order()}
     truth = conform(

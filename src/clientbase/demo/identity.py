@@ -81,8 +81,9 @@ IDENTITY_FIELDS = (
 )
 
 
-def draw_identities(n: int, rng: np.random.Generator) -> Identities:
-    """``n`` distinct companies across the countries (weighted), with valid tax identifiers."""
+def draw_identities(n: int, rng: np.random.Generator, *, taken: frozenset[str] = frozenset()) -> Identities:
+    """``n`` distinct companies across the countries (weighted), with valid tax identifiers; none of them
+    has a core name in ``taken`` (the companies of an earlier draw, so a later draw adds no look-alikes)."""
     country = rng.choice(len(COUNTRIES), size=n, p=[c.weight for c in COUNTRIES])
     out: dict[str, list[str]] = {k: [""] * n for k in ("core", *IDENTITY_FIELDS, "domain")}
     form = np.zeros(n, dtype=np.int64)
@@ -91,15 +92,7 @@ def draw_identities(n: int, rng: np.random.Generator) -> Identities:
         k = len(where)
         if k == 0:
             continue
-        ns, nt, nx = len(c.surnames), len(c.trades), len(c.extras)
-        capacity = ns * nt * nx
-        combo = np.concatenate([rng.permutation(capacity) for _ in range(k // capacity + 1)])[:k]
-        rounds = np.arange(k) // capacity
-        s_i, t_i, x_i = combo // (nt * nx), (combo // nx) % nt, combo % nx
-        cores = [
-            c.pattern.format(s=c.surnames[s], t=c.trades[t], x=c.extras[x] + (f" {r + 1}" if r else ""))
-            for s, t, x, r in zip(s_i.tolist(), t_i.tolist(), x_i.tolist(), rounds.tolist(), strict=True)
-        ]
+        cores = _core_names(c, k, rng, taken)
         f_i = np.where(rng.random(k) < 0.85, 0, rng.integers(0, len(c.forms), size=k))
         names = [full_name(c, core, c.forms[f][0]) for core, f in zip(cores, f_i.tolist(), strict=True)]
         city_i = rng.integers(0, len(c.cities), size=k).tolist()
@@ -136,6 +129,24 @@ def draw_identities(n: int, rng: np.random.Generator) -> Identities:
                 column[pos] = v
         form[where] = f_i
     return Identities(country=country, form=form, **out)
+
+
+def _core_names(c: Country, k: int, rng: np.random.Generator, taken: frozenset[str]) -> list[str]:
+    """``k`` distinct core names of country ``c``: surname x trade word x extra drawn without replacement,
+    numbered from the second round on when ``k`` exceeds the combinations; none in ``taken``."""
+    nt, nx = len(c.trades), len(c.extras)
+    capacity = len(c.surnames) * nt * nx
+    rounds_needed = (k + len(taken)) // capacity + 1 if taken else k // capacity + 1
+    combo = np.concatenate([rng.permutation(capacity) for _ in range(rounds_needed)])
+    rounds = np.arange(len(combo)) // capacity
+    if not taken:
+        combo, rounds = combo[:k], rounds[:k]
+    s_i, t_i, x_i = combo // (nt * nx), (combo // nx) % nt, combo % nx
+    cores = [
+        c.pattern.format(s=c.surnames[s], t=c.trades[t], x=c.extras[x] + (f" {r + 1}" if r else ""))
+        for s, t, x, r in zip(s_i.tolist(), t_i.tolist(), x_i.tolist(), rounds.tolist(), strict=True)
+    ]
+    return [core for core in cores if core not in taken][:k] if taken else cores
 
 
 def draw_contacts(

@@ -52,6 +52,8 @@ class Segment:
     tickets: float
     size_bands: tuple[str, ...]
     segment_label: str
+    #: probability that a spontaneous prospect of this kind becomes a customer (``demo/pipeline.py``)
+    conversion: float = 0.3
 
 
 def _segments() -> tuple[Segment, ...]:
@@ -81,6 +83,7 @@ def _segments() -> tuple[Segment, ...]:
             tickets=2.0,
             size_bands=("key", "key", "key", "large"),
             segment_label="key_accounts",
+            conversion=0.5,
         ),
         Segment(
             name="targeted_mid",
@@ -107,6 +110,7 @@ def _segments() -> tuple[Segment, ...]:
             tickets=1.0,
             size_bands=("medium", "large", "medium"),
             segment_label="installers",
+            conversion=0.45,
         ),
         Segment(
             name="spontaneous_small",
@@ -133,6 +137,7 @@ def _segments() -> tuple[Segment, ...]:
             tickets=1.0,
             size_bands=("small", "micro", "small"),
             segment_label="resellers",
+            conversion=0.3,
         ),
         Segment(
             name="small_order_tail",
@@ -159,6 +164,7 @@ def _segments() -> tuple[Segment, ...]:
             tickets=3.0,
             size_bands=("micro", "small", "micro"),
             segment_label="small_trade",
+            conversion=0.4,
         ),
     )
 
@@ -186,6 +192,9 @@ class Story:
     prospect_share: float = 0.12
     #: pure suppliers, per customer
     supplier_share: float = 0.01
+    #: a targeted prospect (chosen for its profile) converts this many times as often as a spontaneous one
+    #: of the same kind (``Segment.conversion``), at most 0.9
+    targeted_conversion_lift: float = 1.5
     #: share of counterparties entered a second time (with variations) by another manager
     duplicate_rate: float = 0.03
     #: retained key accounts whose discount creeps up; creep in percentage points per year

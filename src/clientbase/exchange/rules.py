@@ -135,6 +135,11 @@ ROW_RULES: dict[str, list[Check]] = {
             "currency is an ISO 4217 code like EUR",
         ),
     ],
+    "campaigns": [
+        Check(
+            "end", 'TRY_CAST("end" AS DATE) < TRY_CAST("start" AS DATE)', "the campaign ends before it starts"
+        )
+    ],
     "order_lines": [
         Check(
             "quantity",

@@ -1,7 +1,7 @@
 """Decide: action tasks with their status events, saved what-if scenarios.
 
 Revision ID: 0006
-Revises: 0003 (the lead re-chains the revisions in id order when merging)
+Revises: 0003
 """
 
 from clientbase.store.migrate import create_tables
