@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, StoreError
+from clientbase.store import lock
 
 if TYPE_CHECKING:
     import duckdb
@@ -126,6 +127,7 @@ def _connect_duckdb(url: str) -> Store:
             raise ConfigurationError(
                 f"Cannot open {url!r}: the folder {parent} does not exist; create it first."
             )
+        lock.ensure_not_served(path)  # a running `clientbase serve` holds the file: say so, not DuckDB's traceback
     try:
         duck = duckdb.connect(path)
     except duckdb.Error as exc:

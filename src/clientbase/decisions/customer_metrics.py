@@ -1,0 +1,254 @@
+"""The per-customer analysis materialised in the store, so pages and the API read it instead of recomputing.
+
+:func:`refresh` runs the net-profit analysis of the default periods (the last 12 months against the 12 before,
+:func:`clientbase.analytics.run.analyze`), customer value (:func:`clientbase.decisions.value.customer_value`)
+and the duplicate search (:func:`clientbase.dedupe.counterparties.find_counterparty_duplicates`), and
+replaces ``customer_metrics`` and ``suspected_duplicates`` in one transaction, with a row in
+``metrics_state`` saying when, for which periods and from which data.
+
+*From which data* is a :func:`fingerprint`: row counts, latest dates and column sums of the tables the
+analysis reads (order lines, invoices, payments, activities, cost drivers, settings) and of the
+counterparties. :func:`refresh_if_stale` recomputes only when the fingerprint moved on; ``clientbase serve``
+calls it at start and then every minute in the background (and the import pages will call it after an
+import), so a page shows numbers at most about a minute plus one computation behind the data. Customer value
+needs enough history to fit its models: when it cannot be computed, the P&L is still materialised and
+``metrics_state.value_error`` says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbase import schema
+from clientbase.errors import ClientbaseError
+from clientbase.registry.bulk import insert_rows
+from clientbase.registry.history import utc_now
+from clientbase.store import Store
+
+log = logging.getLogger(__name__)
+
+NAME = "customer_metrics"
+#: PostgreSQL advisory-lock key: one worker refreshes at a time, the others skip
+ADVISORY_KEY = 0x0C11E47B
+MONEY = (
+    "gross_sales_list",
+    "discount",
+    "net_revenue",
+    "cogs",
+    "gross_margin",
+    "cost_to_serve",
+    "credit_cost",
+    "net_contribution",
+)
+#: (table, count it, latest of this date, sum of this number): what the analysis reads
+FINGERPRINTED = (
+    ("order_lines", "order_date", "net_price"),
+    ("invoices", "issue_date", "amount"),
+    ("payments", "paid_date", "amount"),
+    ("activities", "activity_date", "quantity"),
+    ("cost_drivers", "valid_to", "rate"),
+    ("counterparties", "created_at", "version"),
+)
+VALUE_COLUMNS = (
+    "abc_revenue",
+    "abc_profit",
+    "xyz",
+    "rfm_segment",
+    "p_alive",
+    "expected_purchases_90d",
+    "avg_days_to_pay",
+    "days_over_terms",
+    "share_paid_late",
+    "dso",
+)
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What a refresh did: ``customers`` rows written, ``seconds`` taken, ``value_error`` if value failed."""
+
+    customers: int
+    duplicates: int
+    seconds: float
+    value_error: str | None
+
+
+def fingerprint(store: Store) -> str:
+    """Counts, latest dates and sums of the tables the analysis reads, and the settings, as one string.
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     fingerprint(store).split(";")[0]
+        'order_lines:0:None:None'
+    """
+    parts = []
+    with store.begin() as conn:
+        for name, date_col, sum_col in FINGERPRINTED:
+            table = schema.metadata.tables[name]
+            count, latest, total = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(table.c[date_col]), sa.func.sum(table.c[sum_col]))
+            ).one()
+            shown = None if total is None else Decimal(total).normalize()
+            parts.append(f"{name}:{count}:{latest}:{shown}")
+        settings = conn.execute(sa.select(schema.settings).order_by(schema.settings.c.key)).all()
+    parts.append("settings:" + ",".join(f"{k}={v}" for k, v in settings))
+    return ";".join(parts)
+
+
+def state(store: Store) -> dict[str, Any] | None:
+    """The ``metrics_state`` row of the materialised analysis, or ``None`` before the first refresh."""
+    ms = schema.metrics_state
+    with store.begin() as conn:
+        row = conn.execute(sa.select(ms).where(ms.c.name == NAME)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def is_stale(store: Store) -> bool:
+    """Whether the data moved on since the last refresh (or there was none)."""
+    current = state(store)
+    return current is None or current["fingerprint"] != fingerprint(store)
+
+
+@contextlib.contextmanager
+def _exclusive(store: Store) -> Iterator[bool]:
+    """On PostgreSQL, hold an advisory lock so one of several server workers refreshes; elsewhere always."""
+    if store.dialect != "postgresql":
+        yield True
+        return
+    with store.engine.connect() as conn:
+        got = bool(conn.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            conn.commit()
+
+
+def refresh_if_stale(store: Store) -> Refresh | None:
+    """Refresh when the data changed since the last refresh; ``None`` when it was current (or another worker
+    holds the refresh)."""
+    if not is_stale(store):
+        return None
+    with _exclusive(store) as mine:
+        return refresh(store) if mine else None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _pnl_rows(analysis: Any) -> dict[str, dict[str, Any]]:
+    from clientbase.analytics.pnl import customer_dicts
+
+    rows: dict[str, dict[str, Any]] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for suffix, pnl in (("", analysis.customers), ("_prev", analysis.customers_previous)):
+        for entry in customer_dicts(pnl):
+            cid = entry["counterparty_id"]
+            row = rows.setdefault(cid, {"counterparty_id": cid})
+            row.update({f"{line}{suffix}": entry[line] for line in MONEY})
+            row[f"orders{suffix}"] = entry["orders"]
+            details.setdefault(cid, {})["current" if not suffix else "previous"] = entry
+    for cid, row in rows.items():
+        nc = row.get("net_contribution")
+        row["loss_making"] = None if nc is None else nc < 0
+        row["detail"] = json.dumps(details[cid], default=_json, separators=(",", ":"))
+    return rows
+
+
+def _add_value(rows: dict[str, dict[str, Any]], store: Store, as_of: dt.date) -> str | None:
+    import pandas as pd
+
+    from clientbase.decisions.value import customer_value
+
+    try:
+        value = customer_value(store, as_of=as_of)
+    except ClientbaseError as exc:
+        log.warning("customer value not materialised: %s", exc)
+        return str(exc)[:1000]
+    frame = value.customers
+    for record in frame.to_dict("records"):
+        cid = str(record["counterparty_id"])
+        row = rows.setdefault(cid, {"counterparty_id": cid})
+        for name in VALUE_COLUMNS:
+            item = record.get(name)
+            row[name] = (
+                None if item is None or (isinstance(item, float) and item != item) or item is pd.NA else item
+            )
+        row["clv"] = record["clv"]
+        row["receivables"] = (
+            None if pd.isna(record.get("receivables")) else Decimal(str(record["receivables"]))
+        )
+    return None
+
+
+def _duplicates(store: Store) -> list[dict[str, Any]]:
+    from clientbase.dedupe.counterparties import find_counterparty_duplicates
+
+    try:
+        _, clusters = find_counterparty_duplicates(store)
+    except ClientbaseError as exc:
+        log.warning("duplicates not materialised: %s", exc)
+        return []
+    return [
+        {
+            "id_l": pair["id_l"],
+            "id_r": pair["id_r"],
+            "match_probability": pair["match_probability"],
+            "explanation": str(pair.get("explanation") or "")[:1000],
+        }
+        for cluster in clusters
+        for pair in cluster.pairs
+    ]
+
+
+def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
+    """Recompute and replace the materialised analysis (see the module docstring); returns what it did."""
+    from clientbase.analytics.run import analyze
+
+    started = time.perf_counter()
+    source = fingerprint(store)
+    analysis = analyze(store)
+    rows = _pnl_rows(analysis)
+    value_error = _add_value(rows, store, analysis.periods.as_of) if rows else "no customer has sales yet"
+    pairs = _duplicates(store) if duplicates else []
+    p = analysis.periods
+    seconds = time.perf_counter() - started
+    with store.begin() as conn:
+        conn.execute(sa.delete(schema.customer_metrics))
+        insert_rows(conn, schema.customer_metrics, list(rows.values()))
+        conn.execute(sa.delete(schema.suspected_duplicates))
+        insert_rows(conn, schema.suspected_duplicates, pairs)
+        conn.execute(sa.delete(schema.metrics_state).where(schema.metrics_state.c.name == NAME))
+        conn.execute(
+            sa.insert(schema.metrics_state).values(
+                name=NAME,
+                fingerprint=source,
+                computed_at=utc_now(),
+                seconds=round(seconds, 2),
+                period_start=p.current.start,
+                period_end=p.current.end,
+                previous_start=p.previous.start,
+                previous_end=p.previous.end,
+                as_of=p.as_of,
+                currency=analysis.currency,
+                value_error=value_error,
+            )
+        )
+    return Refresh(len(rows), len(pairs), seconds, value_error)
