@@ -252,3 +252,69 @@ def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
             )
         )
     return Refresh(len(rows), len(pairs), seconds, value_error)
+
+
+def customer_pnl(store: Store, *, actor: Any, counterparty_id: str) -> dict[str, Any]:
+    """One customer's materialised P&L of both default periods, with the periods and when it was computed.
+
+    Raises:
+        NotFoundError: no such record or one the actor may not see.
+    """
+    from clientbase.registry import service
+
+    cm = schema.customer_metrics
+    with store.begin() as conn:
+        service.get_record(conn, actor=actor, kind="counterparties", record_id=counterparty_id)
+        detail = conn.execute(sa.select(cm.c.detail).where(cm.c.counterparty_id == counterparty_id)).scalar()
+    current = state(store)
+    periods = None
+    if current is not None:
+        periods = {
+            "period": {
+                "from": current["period_start"].isoformat(),
+                "to": current["period_end"].isoformat(),
+                "as_of": current["as_of"].isoformat(),
+            },
+            "compare_period": {
+                "from": current["previous_start"].isoformat(),
+                "to": current["previous_end"].isoformat(),
+            },
+            "currency": current["currency"],
+            "computed_at": current["computed_at"].isoformat() + "Z",
+        }
+    parts = json.loads(detail) if detail else {}
+    return {
+        "counterparty_id": counterparty_id,
+        **(periods or {"period": None, "compare_period": None, "currency": None, "computed_at": None}),
+        "current": parts.get("current"),
+        "previous": parts.get("previous"),
+    }
+
+
+def analysis_document(
+    store: Store,
+    *,
+    actor: Any,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    as_of: dt.date | None = None,
+    compare_start: dt.date | None = None,
+    compare_end: dt.date | None = None,
+) -> dict[str, Any]:
+    """The company-wide analysis document (as ``clientbase analyze --json``), for the head and analysts.
+
+    Raises:
+        PermissionDeniedError: a manager (they see their own customers' P&L on the cards instead).
+    """
+    from clientbase.analytics.run import analyze
+    from clientbase.errors import PermissionDeniedError
+
+    if not actor.sees_all:
+        raise PermissionDeniedError(
+            f"{actor.manager_id} is a manager: the company-wide analysis is for the head and analysts; "
+            "your customers' P&L is on their cards (GET /api/v1/counterparties/{id}/pnl)."
+        )
+    analysis = analyze(
+        store, start=start, end=end, as_of=as_of, compare_start=compare_start, compare_end=compare_end
+    )
+    return analysis.document()

@@ -1,0 +1,260 @@
+"""Everything the customer card shows about one counterparty, read in one call that checks visibility.
+
+The record's fields grouped as the common criteria group them, each with the rules its stored value breaks
+(a record imported before a rule existed, or a required field still empty) and its freshness; contacts;
+the field history and owner transfers; the materialised P&L of both default periods and customer value
+(``customer_metrics``, see :mod:`clientbase.decisions.customer_metrics`); open and overdue invoices; recent
+orders and activities; suspected duplicates the actor may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbase import schema
+from clientbase.registry import access, history, rules, service
+from clientbase.registry.access import Actor
+from clientbase.store import Store
+
+#: the fields of the common criteria, grouped as the card shows them
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "Identity": ("name", "roles", "status", "created_at", "first_order_date"),
+    "Owner and acquisition": ("owner_id", "acquisition_channel", "acquisition_mode"),
+    "Company": ("industry", "size_band", "segment", "tax_id", "registration_id"),
+    "Address": ("country", "region", "city", "postcode", "address"),
+    "Contact": ("email", "phone", "website"),
+    "Terms": ("payment_days", "discount_pct", "credit_limit", "price_list"),
+}
+#: fields the card does not edit in place: the key, the dates the store keeps, the owner (a transfer)
+READ_ONLY = ("counterparty_id", "created_at", "first_order_date", "owner_id", "version")
+RECENT = 10
+
+
+@dataclass
+class Card:
+    """The customer card's contents (see the module docstring)."""
+
+    record: dict[str, Any]
+    owner_name: str | None
+    failures: dict[str, list[str]]
+    freshness: dict[str, dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    transfers: list[dict[str, Any]]
+    metrics: dict[str, Any] | None
+    metrics_state: dict[str, Any] | None
+    invoices: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    activities: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]]
+    can_edit: bool
+    can_transfer: bool
+    managers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pnl_detail(self) -> dict[str, Any]:
+        """Both periods' P&L (``current``, ``previous``) as the analysis document writes a customer."""
+        if not self.metrics or not self.metrics.get("detail"):
+            return {}
+        return dict(json.loads(self.metrics["detail"]))
+
+
+def rule_failures(conn: sa.Connection, record: dict[str, Any]) -> dict[str, list[str]]:
+    """``{field: [message, ...]}`` for every rule the stored ``record`` breaks."""
+    values = {k: v for k, v in record.items() if k != "version"}
+    managers = list(conn.execute(sa.select(schema.managers.c.manager_id)).scalars())
+    _, failures = rules.clean_record(schema.counterparties, values, managers=managers)
+    out: dict[str, list[str]] = {}
+    for failure in failures:
+        out.setdefault(failure.field, []).append(f"{failure.rule}: {failure.message}")
+    return out
+
+
+def _freshness(conn: sa.Connection, record_id: str) -> dict[str, dict[str, Any]]:
+    fv, mg = schema.field_verification, schema.managers
+    rows = conn.execute(
+        sa.select(fv.c.field_name, fv.c.verified_at, fv.c.verified_by, fv.c.source, mg.c.name)
+        .select_from(fv.outerjoin(mg, mg.c.manager_id == fv.c.verified_by))
+        .where(fv.c.table_name == "counterparties", fv.c.record_id == record_id)
+    )
+    return {
+        r.field_name: {
+            "verified_at": r.verified_at,
+            "verified_by": r.verified_by,
+            "by_name": r.name,
+            "source": r.source,
+        }
+        for r in rows
+    }
+
+
+def _invoices(conn: sa.Connection, cid: str, today: dt.date) -> list[dict[str, Any]]:
+    inv, pay = schema.invoices, schema.payments
+    mine = sa.select(inv.c.invoice_id).where(inv.c.counterparty_id == cid).scalar_subquery()
+    paid = (
+        sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
+        .where(pay.c.invoice_id.in_(mine))
+        .group_by(pay.c.invoice_id)
+        .subquery()
+    )
+    open_amount = inv.c.amount - sa.func.coalesce(paid.c.paid, 0)
+    rows = conn.execute(
+        sa.select(
+            inv.c.invoice_id,
+            inv.c.order_id,
+            inv.c.issue_date,
+            inv.c.due_date,
+            inv.c.amount,
+            sa.func.coalesce(paid.c.paid, 0).label("paid"),
+            open_amount.label("open"),
+        )
+        .select_from(inv.outerjoin(paid, paid.c.invoice_id == inv.c.invoice_id))
+        .where(inv.c.counterparty_id == cid, open_amount > 0)
+        .order_by(inv.c.due_date, inv.c.invoice_id)
+    )
+    return [{**dict(r._mapping), "days_overdue": max((today - r.due_date).days, 0)} for r in rows]
+
+
+def _orders(conn: sa.Connection, cid: str) -> list[dict[str, Any]]:
+    ol, od = schema.order_lines, schema.orders
+    recent = (
+        sa.select(od.c.order_id, od.c.order_date, od.c.manager_id)
+        .where(od.c.counterparty_id == cid)
+        .order_by(od.c.order_date.desc(), od.c.order_id.desc())
+        .limit(RECENT)
+        .subquery()
+    )
+    totals = (
+        sa.select(
+            ol.c.order_id,
+            sa.func.count().label("lines"),
+            sa.func.sum(ol.c.quantity * ol.c.net_price).label("net_amount"),
+            sa.func.sum(ol.c.quantity * (ol.c.list_price - ol.c.net_price)).label("discount"),
+        )
+        .where(ol.c.counterparty_id == cid, ol.c.order_id.in_(sa.select(recent.c.order_id)))
+        .group_by(ol.c.order_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(recent, totals.c.lines, totals.c.net_amount, totals.c.discount)
+        .select_from(recent.outerjoin(totals, totals.c.order_id == recent.c.order_id))
+        .order_by(recent.c.order_date.desc(), recent.c.order_id.desc())
+    )
+    return [
+        {**dict(r._mapping), "net_amount": _cents(r.net_amount), "discount": _cents(r.discount)} for r in rows
+    ]
+
+
+def _cents(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _activities(conn: sa.Connection, cid: str) -> list[dict[str, Any]]:
+    ac = schema.activities
+    rows = conn.execute(
+        sa.select(
+            ac.c.activity_id, ac.c.activity_date, ac.c.kind, ac.c.quantity, ac.c.manager_id, ac.c.order_id
+        )
+        .where(ac.c.counterparty_id == cid)
+        .order_by(ac.c.activity_date.desc(), ac.c.activity_id.desc())
+        .limit(RECENT)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def _duplicates(conn: sa.Connection, actor: Actor, cid: str) -> list[dict[str, Any]]:
+    sd, cp = schema.suspected_duplicates, schema.counterparties
+    other = sa.case((sd.c.id_l == cid, sd.c.id_r), else_=sd.c.id_l)
+    rows = conn.execute(
+        sa.select(
+            cp.c.counterparty_id,
+            cp.c.name,
+            cp.c.owner_id,
+            cp.c.status,
+            sd.c.match_probability,
+            sd.c.explanation,
+        )
+        .select_from(sd.join(cp, cp.c.counterparty_id == other))
+        .where(sa.or_(sd.c.id_l == cid, sd.c.id_r == cid), access.visible(actor, cp))
+        .order_by(sd.c.match_probability.desc())
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def customer_card(store: Store, *, actor: Actor, counterparty_id: str, today: dt.date | None = None) -> Card:
+    """The card of ``counterparty_id`` as ``actor`` may see it.
+
+    Raises:
+        NotFoundError: no such record, or one the actor may not see (the same answer for both).
+    """
+    day = today or dt.date.today()
+    cp, cm, ms, mg = schema.counterparties, schema.customer_metrics, schema.metrics_state, schema.managers
+    with store.begin() as conn:
+        record = service.get_record(conn, actor=actor, kind="counterparties", record_id=counterparty_id)
+        managers = [dict(r._mapping) for r in conn.execute(sa.select(mg).order_by(mg.c.manager_id))]
+        owner = next((m["name"] for m in managers if m["manager_id"] == record.get("owner_id")), None)
+        ct = schema.contacts
+        contacts = [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.select(ct)
+                .where(ct.c.counterparty_id == counterparty_id)
+                .order_by(
+                    sa.func.coalesce(ct.c.archived, False),
+                    sa.desc(sa.func.coalesce(ct.c.is_primary, False)),
+                    ct.c.contact_id,
+                )
+            )
+        ]
+        metrics = conn.execute(sa.select(cm).where(cm.c.counterparty_id == counterparty_id)).first()
+        state = conn.execute(sa.select(ms).where(ms.c.name == "customer_metrics")).first()
+        ot = schema.owner_transfers
+        transfers = [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.select(ot)
+                .where(ot.c.counterparty_id == counterparty_id)
+                .order_by(ot.c.transferred_at.desc())
+            )
+        ]
+        return Card(
+            record=record,
+            owner_name=owner,
+            failures=rule_failures(conn, record),
+            freshness=_freshness(conn, counterparty_id),
+            contacts=contacts,
+            history=list(reversed(history.history_of(conn, cp, counterparty_id))),
+            transfers=transfers,
+            metrics=None if metrics is None else dict(metrics._mapping),
+            metrics_state=None if state is None else dict(state._mapping),
+            invoices=_invoices(conn, counterparty_id, day),
+            orders=_orders(conn, counterparty_id),
+            activities=_activities(conn, counterparty_id),
+            duplicates=_duplicates(conn, actor, counterparty_id),
+            can_edit=actor.can_edit(record),
+            can_transfer=actor.role == "head",
+            managers=managers,
+        )
+
+
+def contacts_of(store: Store, *, actor: Actor, counterparty_id: str) -> list[dict[str, Any]]:
+    """The contacts of a counterparty the actor may see (archived ones too, marked), main contact first."""
+    ct = schema.contacts
+    with store.begin() as conn:
+        service.get_record(conn, actor=actor, kind="counterparties", record_id=counterparty_id)
+        rows = conn.execute(
+            sa.select(ct)
+            .where(ct.c.counterparty_id == counterparty_id)
+            .order_by(
+                sa.func.coalesce(ct.c.archived, False),
+                sa.desc(sa.func.coalesce(ct.c.is_primary, False)),
+                ct.c.contact_id,
+            )
+        )
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,64 @@
+"""One way to show a chart: a Vega-Lite spec built in Python (altair), embedded as JSON data in the page and
+drawn by the vendored vega-embed with vega-interpreter (``static/app.js``), so the CSP needs no
+``unsafe-eval``. A page passes :func:`chart_block` results to the ``chart`` macro of ``layout/_macros.html``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+
+def chart_block(spec: Any, *, chart_id: str, title: str, description: str) -> dict[str, str]:
+    """What the ``chart`` macro needs: an id, the spec as JSON safe inside ``<script type="application/json">``,
+    a title and a text description (shown to screen readers and when JavaScript is off)."""
+    document = spec.to_dict() if hasattr(spec, "to_dict") else spec
+    text = json.dumps(document, separators=(",", ":"), default=str)
+    safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return {"id": chart_id, "spec": safe, "title": title, "description": description}
+
+
+def waterfall(steps: Sequence[tuple[str, Decimal | None, bool]], *, currency: str, title: str) -> Any:
+    """A waterfall of ``(label, amount, is_total)`` steps: totals are bars from zero, the others float from the
+    running sum (costs are negative amounts). Returns an altair chart.
+
+    Example:
+        >>> chart = waterfall([("Gross sales", Decimal("100"), True), ("Discount", Decimal("-10"), False),
+        ...                    ("Net revenue", Decimal("90"), True)], currency="EUR", title="P&L")
+        >>> [row["end"] for row in chart.to_dict()["datasets"][next(iter(chart.to_dict()["datasets"]))]]
+        [100.0, 90.0, 90.0]
+    """
+    import altair as alt
+
+    rows, running = [], Decimal(0)
+    for order, (label, amount, is_total) in enumerate(steps):
+        value = amount or Decimal(0)
+        start = Decimal(0) if is_total else running
+        end = value if is_total else running + value
+        running = end
+        kind = "total" if is_total else ("increase" if value >= 0 else "decrease")
+        rows.append(
+            {
+                "order": order,
+                "step": label,
+                "start": float(start),
+                "end": float(end),
+                "amount": float(value),
+                "kind": kind,
+            }
+        )
+    colours = alt.Scale(domain=["total", "increase", "decrease"], range=["#3b6ea5", "#2e8b57", "#c0392b"])
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X(
+            "step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=140)
+        ),
+    )
+    bars = base.mark_bar(size=28).encode(
+        y=alt.Y("start:Q", title=currency),
+        y2="end:Q",
+        color=alt.Color("kind:N", scale=colours, legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=[alt.Tooltip("step:N"), alt.Tooltip("amount:Q", format=",.2f")],
+    )
+    return bars.properties(width="container", height=260, title=title)
