@@ -174,9 +174,9 @@ def set_password(
     the operator at the server's console (``actor=None``: ``clientbase user set-password``). Ends the user's
     other sessions and login tokens.
     """
-    check_strength(password)
     if actor is not None and actor.manager_id != manager_id:
         _ensure_head(actor, f"set {manager_id}'s password")
+    check_strength(password)
     uc, m = schema.user_credentials, schema.managers
     with store.begin() as conn:
         if conn.execute(sa.select(m.c.manager_id).where(m.c.manager_id == manager_id)).first() is None:
