@@ -62,17 +62,33 @@ def prepare(store: Store) -> dict[str, str]:
     xss = service.create_counterparty(
         db=store,
         actor=Actor(MANAGER, "manager"),
-        values={"name": XSS, "roles": "prospect", "status": "prospect", "acquisition_channel": XSS,
-                "acquisition_mode": "targeted", "city": XSS},
+        values={
+            "name": XSS,
+            "roles": "prospect",
+            "status": "prospect",
+            "acquisition_channel": XSS,
+            "acquisition_mode": "targeted",
+            "city": XSS,
+        },
     )["counterparty_id"]
     contacts = {}
     for cid, owner in ((own, MANAGER), (other, OTHER)):
         contacts[cid] = service.create_contact(
-            db=store, actor=Actor(owner, "manager"), values={"counterparty_id": cid, "name": f"Contact of {cid}"}
+            db=store,
+            actor=Actor(owner, "manager"),
+            values={"counterparty_id": cid, "name": f"Contact of {cid}"},
         )["contact_id"]
-    service.create_contact(db=store, actor=Actor(MANAGER, "manager"), values={"counterparty_id": xss, "name": XSS})
+    service.create_contact(
+        db=store, actor=Actor(MANAGER, "manager"), values={"counterparty_id": xss, "name": XSS}
+    )
     customer_metrics.refresh(store)
-    return {"own": own, "other": other, "own_contact": contacts[own], "other_contact": contacts[other], "xss": xss}
+    return {
+        "own": own,
+        "other": other,
+        "own_contact": contacts[own],
+        "other_contact": contacts[other],
+        "xss": xss,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +123,9 @@ def base(duck_template: tuple[Path, dict[str, str]], tmp_path: Path) -> Base:
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_base(request: pytest.FixtureRequest, duck_template: tuple[Path, dict[str, str]], tmp_path: Path) -> Base:
+def any_base(
+    request: pytest.FixtureRequest, duck_template: tuple[Path, dict[str, str]], tmp_path: Path
+) -> Base:
     """The prepared base on each engine (PostgreSQL: one database shared by the session's tests)."""
     if request.param == "duckdb":
         return duck_base(duck_template, tmp_path)

@@ -7,8 +7,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 #: routes anyone may call without logging in
-PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/api/v1/auth/token"), ("GET", "/docs"),
-          ("GET", "/openapi.json")}
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/docs"),
+    ("GET", "/openapi.json"),
+}
 
 
 def app_routes(app: FastAPI) -> list[tuple[str, str]]:

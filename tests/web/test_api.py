@@ -26,17 +26,23 @@ def test_token_from_the_password_form(any_client: TestClient) -> None:
 def test_list_filters_sorts_and_pages(any_client: TestClient) -> None:
     head = bearer(any_client, HEAD)
     everything = any_client.get("/api/v1/counterparties", params={"limit": 500}, headers=head).json()
-    mine = any_client.get("/api/v1/counterparties", params={"limit": 500}, headers=bearer(any_client, MANAGER)).json()
+    mine = any_client.get(
+        "/api/v1/counterparties", params={"limit": 500}, headers=bearer(any_client, MANAGER)
+    ).json()
     assert mine["total"] < everything["total"]
     assert {item["owner_id"] for item in mine["items"]} == {MANAGER}
-    owned = any_client.get("/api/v1/counterparties", params={"owner_id": MANAGER, "limit": 500}, headers=head).json()
+    owned = any_client.get(
+        "/api/v1/counterparties", params={"owner_id": MANAGER, "limit": 500}, headers=head
+    ).json()
     assert owned["total"] == mine["total"]  # the head filtering by owner sees what the manager sees
     by_revenue = any_client.get(
         "/api/v1/counterparties", params={"sort": "-name", "limit": 5, "offset": 5}, headers=head
     ).json()
     names = [i["name"] for i in everything["items"]]
     assert [i["name"] for i in by_revenue["items"]] == sorted(names, reverse=True)[5:10]
-    active = any_client.get("/api/v1/counterparties", params={"status": "active", "role": "customer"}, headers=head)
+    active = any_client.get(
+        "/api/v1/counterparties", params={"status": "active", "role": "customer"}, headers=head
+    )
     assert all(i["status"] == "active" and "customer" in i["roles"] for i in active.json()["items"])
     bad = any_client.get("/api/v1/counterparties", params={"sort": "nonsense"}, headers=head)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
@@ -64,25 +70,43 @@ def test_change_with_version_then_stale_then_invalid(any_client: TestClient, any
     assert body["current_version"] == before["version"] + 1
     assert [(m["field_name"], m["new_value"]) for m in body["missed"]] == [("city", "Uppsala")]
     assert any_client.get(url, headers=mine).json()["city"] == "Uppsala"  # nothing overwritten
-    invalid = any_client.patch(url, json={"version": before["version"] + 1, "email": "not-an-email"}, headers=mine)
+    invalid = any_client.patch(
+        url, json={"version": before["version"] + 1, "email": "not-an-email"}, headers=mine
+    )
     assert invalid.status_code == 422
     [error] = invalid.json()["errors"]
-    assert error["field"] == "email" and error["value"] == "not-an-email" and error["reason"].startswith("format")
+    assert (
+        error["field"] == "email"
+        and error["value"] == "not-an-email"
+        and error["reason"].startswith("format")
+    )
     history = any_client.get(f"{url}/history", headers=mine).json()
-    assert history[-1]["field_name"] == "city" and history[-1]["new_value"] == "Uppsala" and history[-1]["source"] == "api"
+    assert (
+        history[-1]["field_name"] == "city"
+        and history[-1]["new_value"] == "Uppsala"
+        and history[-1]["source"] == "api"
+    )
 
 
 def test_create_and_roles(any_client: TestClient, any_base: Base) -> None:
     created = any_client.post(
         "/api/v1/counterparties",
-        json={"name": "Fresh Prospect AB", "roles": "prospect", "status": "prospect",
-              "acquisition_channel": "web", "acquisition_mode": "targeted", "country": "SE"},
+        json={
+            "name": "Fresh Prospect AB",
+            "roles": "prospect",
+            "status": "prospect",
+            "acquisition_channel": "web",
+            "acquisition_mode": "targeted",
+            "country": "SE",
+        },
         headers=bearer(any_client, MANAGER),
     )
     assert created.status_code == 201
     assert created.json()["owner_id"] == MANAGER and created.json()["version"] == 1
     refused = any_client.patch(
-        f"/api/v1/counterparties/{any_base.own}", json={"version": 1, "city": "X"}, headers=bearer(any_client, ANALYST)
+        f"/api/v1/counterparties/{any_base.own}",
+        json={"version": 1, "city": "X"},
+        headers=bearer(any_client, ANALYST),
     )
     assert refused.status_code == 403 and "analyst" in refused.json()["detail"]
     hidden = any_client.get(f"/api/v1/counterparties/{any_base.other}", headers=bearer(any_client, MANAGER))
@@ -95,13 +119,20 @@ def test_transfer_by_the_head(any_client: TestClient, any_base: Base) -> None:
     head = bearer(any_client, HEAD)
     record = any_client.get(f"/api/v1/counterparties/{any_base.own}", headers=head).json()
     moved = any_client.post(
-        f"/api/v1/counterparties/{any_base.own}/transfer", json={"to_owner": OTHER, "version": record["version"]},
+        f"/api/v1/counterparties/{any_base.own}/transfer",
+        json={"to_owner": OTHER, "version": record["version"]},
         headers=head,
     )
     assert moved.status_code == 200 and moved.json()["owner_id"] == OTHER
-    assert any_client.get(f"/api/v1/counterparties/{any_base.own}", headers=bearer(any_client, MANAGER)).status_code == 404
+    assert (
+        any_client.get(
+            f"/api/v1/counterparties/{any_base.own}", headers=bearer(any_client, MANAGER)
+        ).status_code
+        == 404
+    )
     back = any_client.post(
-        f"/api/v1/counterparties/{any_base.own}/transfer", json={"to_owner": MANAGER, "version": moved.json()["version"]},
+        f"/api/v1/counterparties/{any_base.own}/transfer",
+        json={"to_owner": MANAGER, "version": moved.json()["version"]},
         headers=head,
     )
     assert back.status_code == 200
@@ -119,32 +150,53 @@ def test_analysis_is_the_cli_document(any_client: TestClient) -> None:
     assert served.status_code == 200
     assert served.json() == _cli_json(analyze(store).document())
     assert any_client.get("/api/v1/analysis", headers=bearer(any_client, MANAGER)).status_code == 403
-    early = any_client.get("/api/v1/analysis", params={"to": "2099-01-01", "as_of": "2000-01-01"},
-                           headers=bearer(any_client, HEAD))
+    early = any_client.get(
+        "/api/v1/analysis",
+        params={"to": "2099-01-01", "as_of": "2000-01-01"},
+        headers=bearer(any_client, HEAD),
+    )
     assert early.status_code == 400 and "--as-of" in early.json()["detail"]
 
 
 def test_pnl_is_the_analysis_customer(any_client: TestClient, any_base: Base) -> None:
     store = any_client.app.state.store  # type: ignore[attr-defined]
     document = _cli_json(analyze(store).document())
-    pnl = any_client.get(f"/api/v1/counterparties/{any_base.own}/pnl", headers=bearer(any_client, MANAGER)).json()
+    pnl = any_client.get(
+        f"/api/v1/counterparties/{any_base.own}/pnl", headers=bearer(any_client, MANAGER)
+    ).json()
     [entry] = [c for c in document["customers"] if c["counterparty_id"] == any_base.own]  # type: ignore[index]
-    for line in ("gross_sales_list", "discount", "net_revenue", "cogs", "cost_to_serve", "credit_cost", "net_contribution"):
+    for line in (
+        "gross_sales_list",
+        "discount",
+        "net_revenue",
+        "cogs",
+        "cost_to_serve",
+        "credit_cost",
+        "net_contribution",
+    ):
         assert Decimal(str(pnl["current"][line])) == Decimal(str(entry[line])), line
     assert pnl["period"]["from"] == document["period"]["from"]  # type: ignore[index]
 
 
 def test_contacts(any_client: TestClient, any_base: Base) -> None:
     mine = bearer(any_client, MANAGER)
-    added = any_client.post(f"/api/v1/counterparties/{any_base.own}/contacts",
-                            json={"name": "Erik Lind", "email": "Erik.Lind@Example.COM"}, headers=mine)
-    assert added.status_code == 201 and added.json()["email"] == "Erik.Lind@example.com"  # the domain is normalised
+    added = any_client.post(
+        f"/api/v1/counterparties/{any_base.own}/contacts",
+        json={"name": "Erik Lind", "email": "Erik.Lind@Example.COM"},
+        headers=mine,
+    )
+    assert (
+        added.status_code == 201 and added.json()["email"] == "Erik.Lind@example.com"
+    )  # the domain is normalised
     listed = any_client.get(f"/api/v1/counterparties/{any_base.own}/contacts", headers=mine).json()
     assert added.json()["contact_id"] in [c["contact_id"] for c in listed]
-    changed = any_client.patch(f"/api/v1/contacts/{added.json()['contact_id']}", json={"version": 1, "title": "Buyer"},
-                               headers=mine)
+    changed = any_client.patch(
+        f"/api/v1/contacts/{added.json()['contact_id']}", json={"version": 1, "title": "Buyer"}, headers=mine
+    )
     assert changed.status_code == 200 and changed.json()["title"] == "Buyer"
-    other = any_client.patch(f"/api/v1/contacts/{any_base.other_contact}", json={"version": 1, "title": "x"}, headers=mine)
+    other = any_client.patch(
+        f"/api/v1/contacts/{any_base.other_contact}", json={"version": 1, "title": "x"}, headers=mine
+    )
     assert other.status_code == 404
 
 

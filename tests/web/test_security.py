@@ -23,7 +23,9 @@ def _login_form(client: TestClient) -> str:
 
 def test_a_script_name_is_escaped_on_every_page(client: TestClient, base: Base) -> None:
     log_in(client, HEAD)
-    contact = client.get(f"/api/v1/counterparties/{base.xss}/contacts", headers=bearer(client, HEAD)).json()[0]
+    contact = client.get(f"/api/v1/counterparties/{base.xss}/contacts", headers=bearer(client, HEAD)).json()[
+        0
+    ]
     pages = [
         "/customers",
         f"/customers?q={XSS[:8]}",
@@ -86,11 +88,16 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient, base: Base
         else:
             pytest.fail(f"{method} {path} without a CSRF token answered {response.status_code}")
     assert len(refused) > 20
-    wrong = client.post(f"/customers/{base.own}/edit", data={"version": "1", "city": "x", "csrf_token": "forged"})
+    wrong = client.post(
+        f"/customers/{base.own}/edit", data={"version": "1", "city": "x", "csrf_token": "forged"}
+    )
     assert wrong.status_code == 403
     # a bearer token carries no ambient credentials: no CSRF token needed
-    with_token = client.patch(f"/api/v1/counterparties/{base.own}", json={"version": 999, "city": "x"},
-                              headers=bearer(client, MANAGER))
+    with_token = client.patch(
+        f"/api/v1/counterparties/{base.own}",
+        json={"version": 999, "city": "x"},
+        headers=bearer(client, MANAGER),
+    )
     assert with_token.status_code == 409
 
 
@@ -105,19 +112,26 @@ def test_log_in_rotates_the_session_and_needs_the_form_token(client: TestClient)
     forged = client.post("/login", data={"username": MANAGER, "password": PASSWORD, "csrf_token": "forged"})
     assert forged.status_code == 403
     planted = {"Cookie": f"{ANON_CSRF_COOKIE}={csrf}; {SESSION_COOKIE}=planted-by-an-attacker"}
-    first = client.post("/login", data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf}, headers=planted)
+    first = client.post(
+        "/login", data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf}, headers=planted
+    )
     assert first.status_code == 303 and first.headers["location"] == "/customers"
     cookie = first.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
     session = _session_of(first)
     assert session != "planted-by-an-attacker"
-    second = client.post("/login", data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf},
-                         headers={"Cookie": f"{ANON_CSRF_COOKIE}={csrf}; {SESSION_COOKIE}={session}"})
+    second = client.post(
+        "/login",
+        data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf},
+        headers={"Cookie": f"{ANON_CSRF_COOKIE}={csrf}; {SESSION_COOKIE}={session}"},
+    )
     assert _session_of(second) != session  # a logged-in user logging in again gets a new session too
     page = client.get("/customers", headers={"Cookie": f"{SESSION_COOKIE}={session}"})
     assert page.status_code == 200
     token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    out = client.post("/logout", data={"csrf_token": token}, headers={"Cookie": f"{SESSION_COOKIE}={session}"})
+    out = client.post(
+        "/logout", data={"csrf_token": token}, headers={"Cookie": f"{SESSION_COOKIE}={session}"}
+    )
     assert out.status_code == 303
     again = client.get("/customers", headers={"Cookie": f"{SESSION_COOKIE}={session}"})
     assert again.status_code == 303  # logged out: the session is gone
@@ -125,15 +139,20 @@ def test_log_in_rotates_the_session_and_needs_the_form_token(client: TestClient)
 
 def test_next_goes_nowhere_else(client: TestClient) -> None:
     csrf = _login_form(client)
-    response = client.post("/login", data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf,
-                                           "next": "//evil.example/x"})
+    response = client.post(
+        "/login",
+        data={"username": MANAGER, "password": PASSWORD, "csrf_token": csrf, "next": "//evil.example/x"},
+    )
     assert response.headers["location"] == "/customers"
 
 
 def test_guessing_ids_reaches_nothing(client: TestClient, base: Base) -> None:
     log_in(client, MANAGER)
-    for url in (f"/customers/{base.other}", f"/customers/{base.other}/edit",
-                f"/customers/{base.other}/contacts/{base.other_contact}/edit"):
+    for url in (
+        f"/customers/{base.other}",
+        f"/customers/{base.other}/edit",
+        f"/customers/{base.other}/contacts/{base.other_contact}/edit",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Contact of" not in response.text
@@ -149,7 +168,10 @@ def test_guessing_ids_reaches_nothing(client: TestClient, base: Base) -> None:
 
 def test_throttling_after_repeated_failures(client: TestClient) -> None:
     for _ in range(login.FREE_FAILURES):
-        assert client.post("/api/v1/auth/token", data={"username": OTHER, "password": "guess guess"}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/token", data={"username": OTHER, "password": "guess guess"}).status_code
+            == 401
+        )
     locked = client.post("/api/v1/auth/token", data={"username": OTHER, "password": PASSWORD})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
     assert "try again in" in locked.json()["detail"]
@@ -162,7 +184,11 @@ def test_a_deactivated_user_cannot_log_in(client: TestClient) -> None:
     head = bearer(client, HEAD)
     token = bearer(client, OTHER)
     assert client.patch(f"/api/v1/users/{OTHER}", json={"active": False}, headers=head).status_code == 200
-    assert client.post("/api/v1/auth/token", data={"username": OTHER, "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", data={"username": OTHER, "password": PASSWORD}).status_code == 401
+    )
     assert client.get("/api/v1/me", headers=token).status_code == 401  # their tokens stop at once
     assert client.patch(f"/api/v1/users/{OTHER}", json={"active": True}, headers=head).status_code == 200
-    assert client.post("/api/v1/auth/token", data={"username": OTHER, "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", data={"username": OTHER, "password": PASSWORD}).status_code == 200
+    )
