@@ -45,6 +45,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.store is None:  # started again after a shutdown (test clients do that)
+            app.state.store = connect(settings.db_url)
         refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
         app.state.refresher = refresher
         refresher.start()
@@ -54,6 +56,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             refresher.stop()
             if owns_store:
                 app.state.store.close()
+                app.state.store = None
 
     app = FastAPI(
         title="clientbase",

@@ -14,7 +14,7 @@ from clientbase.decisions import customer_metrics
 from clientbase.web.api.models import ERRORS
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["analysis"], responses={k: ERRORS[k] for k in (401, 403, 422)})
+router = APIRouter(tags=["analysis"], responses={k: ERRORS[k] for k in (400, 401, 403, 422)})
 
 
 def _default(value: Any) -> Any:

@@ -18,7 +18,11 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=Token,
-    responses={401: ERRORS[401], 429: {"description": "Too many failed log-ins; see Retry-After"}},
+    responses={
+        401: ERRORS[401],
+        422: ERRORS[422],
+        429: {"description": "Too many failed log-ins; see Retry-After"},
+    },
 )
 def token(store: StoreDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, Any]:
     """Log in with ``username`` (your manager id) and ``password``; the token lasts 12 hours.

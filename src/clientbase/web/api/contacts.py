@@ -10,7 +10,7 @@ from clientbase.registry import card, service
 from clientbase.web.api.models import ERRORS, Contact, ContactChange, ContactCreate
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["contacts"], responses={k: ERRORS[k] for k in (401, 403, 404, 422)})
+router = APIRouter(tags=["contacts"], responses={k: ERRORS[k] for k in (400, 401, 403, 404, 422)})
 
 
 @router.get("/counterparties/{counterparty_id}/contacts", response_model=list[Contact])

@@ -22,7 +22,7 @@ from clientbase.web.api.models import (
 )
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["counterparties"], responses={k: ERRORS[k] for k in (401, 403, 404, 422)})
+router = APIRouter(tags=["counterparties"], responses={k: ERRORS[k] for k in (400, 401, 403, 404, 422)})
 
 Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 

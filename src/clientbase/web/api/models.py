@@ -174,6 +174,7 @@ class PasswordChange(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
+        (400, "An option that cannot work (e.g. dates out of order); detail says how to fix it"),
         (401, "No valid bearer token or session"),
         (403, "The role may not do this"),
         (404, "No such record, or one you may not see"),

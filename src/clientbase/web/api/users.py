@@ -11,7 +11,7 @@ from clientbase.accounts import users
 from clientbase.web.api.models import ERRORS, PasswordChange, User, UserChange, UserCreate
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["users"], responses={k: ERRORS[k] for k in (401, 403, 404, 422)})
+router = APIRouter(tags=["users"], responses={k: ERRORS[k] for k in (400, 401, 403, 404, 422)})
 
 
 def _public(user: dict[str, Any]) -> dict[str, Any]:
