@@ -799,6 +799,11 @@ customer_metrics = sa.Table(
     column(
         "detail", sa.Text, Field("Both periods' P&L with cost-to-serve by kind and ratios, as JSON", "{}")
     ),
+    column(
+        "recent",
+        sa.Text,
+        Field("The card's recent orders and activities and open invoices at the refresh, as JSON", "{}"),
+    ),
     comment="The per-customer analysis of the default periods and customer value, materialised for the pages.",
 )
 

@@ -77,7 +77,9 @@ class Session:
     def _console(self, message: Any) -> None:
         # a response the journey expects (404 page, 409 conflict, 422 field error) is logged as a failed load
         if message.type == "error" and not re.search(r"status of (404|409|422)", message.text):
-            self.errors.append(f"{message.text} at {message.location.get('url')}:{message.location.get('lineNumber')}")
+            self.errors.append(
+                f"{message.text} at {message.location.get('url')}:{message.location.get('lineNumber')}"
+            )
 
     def log_in(self, manager_id: str) -> Session:
         page = self.page

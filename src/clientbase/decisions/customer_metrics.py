@@ -6,7 +6,8 @@ and the duplicate search (:func:`clientbase.dedupe.counterparties.find_counterpa
 replaces ``customer_metrics`` and ``suspected_duplicates`` in one transaction, with a row in
 ``metrics_state`` saying when, for which periods and from which data.
 
-*From which data* is a :func:`fingerprint`: row counts, latest dates and column sums of the tables the
+The P&L and customer value are written in one transaction, then the duplicate pairs in another (the
+duplicate search is the longest part on a large base). *From which data* is a :func:`fingerprint`: row counts, latest dates and column sums of the tables the
 analysis reads (order lines, invoices, payments, activities, cost drivers, settings) and of the
 counterparties. :func:`refresh_if_stale` recomputes only when the fingerprint moved on; ``clientbase serve``
 calls it at start and then every minute in the background (and the import pages will call it after an
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.errors import ClientbaseError
 from clientbase.registry.bulk import insert_rows
-from clientbase.registry.history import utc_now
+from clientbase.registry.history import as_text, utc_now
 from clientbase.store import Store
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,117 @@ def _add_value(rows: dict[str, dict[str, Any]], store: Store, as_of: dt.date) ->
     return None
 
 
+def _recent_facts(store: Store, rows: dict[str, dict[str, Any]], most: int = 10) -> None:
+    """Add to ``rows`` each customer's ``recent`` JSON: the ``most`` latest orders (with lines, net amount and
+    discount) and activities, and the open invoices (amount less payments), so the card reads one row."""
+    od, ol, ac, inv, pay = (
+        schema.orders,
+        schema.order_lines,
+        schema.activities,
+        schema.invoices,
+        schema.payments,
+    )
+    order_rank = sa.func.row_number().over(
+        partition_by=od.c.counterparty_id, order_by=(od.c.order_date.desc(), od.c.order_id.desc())
+    )
+    latest = sa.select(
+        od.c.order_id, od.c.counterparty_id, od.c.order_date, od.c.manager_id, order_rank.label("rn")
+    ).subquery()
+    chosen = sa.select(latest).where(latest.c.rn <= most).subquery()
+    totals = (
+        sa.select(
+            ol.c.order_id,
+            sa.func.count().label("lines"),
+            sa.func.sum(ol.c.quantity * ol.c.net_price).label("net_amount"),
+            sa.func.sum(ol.c.quantity * (ol.c.list_price - ol.c.net_price)).label("discount"),
+        )
+        .where(ol.c.order_id.in_(sa.select(chosen.c.order_id)))
+        .group_by(ol.c.order_id)
+        .subquery()
+    )
+    orders = sa.select(chosen, totals.c.lines, totals.c.net_amount, totals.c.discount).select_from(
+        chosen.outerjoin(totals, totals.c.order_id == chosen.c.order_id)
+    )
+    activity_rank = sa.func.row_number().over(
+        partition_by=ac.c.counterparty_id, order_by=(ac.c.activity_date.desc(), ac.c.activity_id.desc())
+    )
+    acts = sa.select(
+        ac.c.activity_id,
+        ac.c.counterparty_id,
+        ac.c.activity_date,
+        ac.c.kind,
+        ac.c.quantity,
+        ac.c.manager_id,
+        ac.c.order_id,
+        activity_rank.label("rn"),
+    ).subquery()
+    paid = (
+        sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
+        .group_by(pay.c.invoice_id)
+        .subquery()
+    )
+    open_amount = inv.c.amount - sa.func.coalesce(paid.c.paid, 0)
+    invoices = (
+        sa.select(
+            inv.c.invoice_id,
+            inv.c.counterparty_id,
+            inv.c.order_id,
+            inv.c.issue_date,
+            inv.c.due_date,
+            inv.c.amount,
+            sa.func.coalesce(paid.c.paid, 0).label("paid"),
+            open_amount.label("open"),
+        )
+        .select_from(inv.outerjoin(paid, paid.c.invoice_id == inv.c.invoice_id))
+        .where(open_amount > 0)
+    )
+    cents = Decimal("0.01")
+    facts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    with store.begin() as conn:
+        for r in conn.execute(orders):
+            facts.setdefault(r.counterparty_id, {}).setdefault("orders", []).append(
+                {
+                    "order_id": r.order_id,
+                    "order_date": r.order_date,
+                    "manager_id": r.manager_id,
+                    "lines": r.lines,
+                    "net_amount": None if r.net_amount is None else Decimal(r.net_amount).quantize(cents),
+                    "discount": None if r.discount is None else Decimal(r.discount).quantize(cents),
+                }
+            )
+        for r in conn.execute(sa.select(acts).where(acts.c.rn <= most)):
+            facts.setdefault(r.counterparty_id, {}).setdefault("activities", []).append(
+                {
+                    "activity_id": r.activity_id,
+                    "activity_date": r.activity_date,
+                    "kind": r.kind,
+                    "quantity": r.quantity,
+                    "manager_id": r.manager_id,
+                    "order_id": r.order_id,
+                }
+            )
+        for r in conn.execute(invoices):
+            facts.setdefault(r.counterparty_id, {}).setdefault("invoices", []).append(
+                {
+                    "invoice_id": r.invoice_id,
+                    "order_id": r.order_id,
+                    "issue_date": r.issue_date,
+                    "due_date": r.due_date,
+                    "amount": r.amount,
+                    "paid": r.paid,
+                    "open": r.open,
+                }
+            )
+    for cid, parts in facts.items():
+        parts.setdefault("orders", []).sort(key=lambda o: (o["order_date"], o["order_id"]), reverse=True)
+        parts.setdefault("activities", []).sort(
+            key=lambda a: (a["activity_date"], a["activity_id"]), reverse=True
+        )
+        parts.setdefault("invoices", []).sort(key=lambda i: (i["due_date"], i["invoice_id"]))
+        row = rows.setdefault(cid, {"counterparty_id": cid})
+        row["recent"] = json.dumps(parts, default=_json, separators=(",", ":"))
+
+
 def _duplicates(store: Store) -> list[dict[str, Any]]:
     from clientbase.dedupe.counterparties import find_counterparty_duplicates
 
@@ -219,7 +331,11 @@ def _duplicates(store: Store) -> list[dict[str, Any]]:
 
 
 def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
-    """Recompute and replace the materialised analysis (see the module docstring); returns what it did."""
+    """Recompute and replace the materialised analysis (see the module docstring); returns what it did.
+
+    Two transactions: the P&L and customer value first (the cards show them as soon as they are written),
+    then the duplicate pairs, whose search takes longest on a large base.
+    """
     from clientbase.analytics.run import analyze
 
     started = time.perf_counter()
@@ -227,21 +343,18 @@ def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
     analysis = analyze(store)
     rows = _pnl_rows(analysis)
     value_error = _add_value(rows, store, analysis.periods.as_of) if rows else "no customer has sales yet"
-    pairs = _duplicates(store) if duplicates else []
+    _recent_facts(store, rows)
     p = analysis.periods
-    seconds = time.perf_counter() - started
     with store.begin() as conn:
         conn.execute(sa.delete(schema.customer_metrics))
         insert_rows(conn, schema.customer_metrics, list(rows.values()))
-        conn.execute(sa.delete(schema.suspected_duplicates))
-        insert_rows(conn, schema.suspected_duplicates, pairs)
         conn.execute(sa.delete(schema.metrics_state).where(schema.metrics_state.c.name == NAME))
         conn.execute(
             sa.insert(schema.metrics_state).values(
                 name=NAME,
                 fingerprint=source,
                 computed_at=utc_now(),
-                seconds=round(seconds, 2),
+                seconds=round(time.perf_counter() - started, 2),
                 period_start=p.current.start,
                 period_end=p.current.end,
                 previous_start=p.previous.start,
@@ -251,7 +364,12 @@ def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
                 value_error=value_error,
             )
         )
-    return Refresh(len(rows), len(pairs), seconds, value_error)
+    pairs = _duplicates(store) if duplicates else []
+    if duplicates:
+        with store.begin() as conn:
+            conn.execute(sa.delete(schema.suspected_duplicates))
+            insert_rows(conn, schema.suspected_duplicates, pairs)
+    return Refresh(len(rows), len(pairs), time.perf_counter() - started, value_error)
 
 
 def customer_pnl(store: Store, *, actor: Any, counterparty_id: str) -> dict[str, Any]:

@@ -93,7 +93,9 @@ def with_main_contacts(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[
         contacts = conn.execute(
             sa.select(ct)
             .where(ct.c.counterparty_id.in_(ids), sa.func.coalesce(ct.c.archived, False).is_(False))
-            .order_by(ct.c.counterparty_id, sa.desc(sa.func.coalesce(ct.c.is_primary, False)), ct.c.contact_id)
+            .order_by(
+                ct.c.counterparty_id, sa.desc(sa.func.coalesce(ct.c.is_primary, False)), ct.c.contact_id
+            )
         )
         for found in contacts:
             people.setdefault(found.counterparty_id, dict(found._mapping))

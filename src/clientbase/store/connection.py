@@ -127,7 +127,9 @@ def _connect_duckdb(url: str) -> Store:
             raise ConfigurationError(
                 f"Cannot open {url!r}: the folder {parent} does not exist; create it first."
             )
-        lock.ensure_not_served(path)  # a running `clientbase serve` holds the file: say so, not DuckDB's traceback
+        lock.ensure_not_served(
+            path
+        )  # a running `clientbase serve` holds the file: say so, not DuckDB's traceback
     try:
         duck = duckdb.connect(path)
     except duckdb.Error as exc:

@@ -38,6 +38,13 @@ Every error has a `detail` saying what went wrong and how to fix it; 422 lists `
 """
 
 
+def quiet(store: Store) -> Store:
+    """No DuckDB progress bars on the server's console (the refresher's long queries would draw them)."""
+    if store.duck is not None:
+        store.duck.execute("SET enable_progress_bar = false")
+    return store
+
+
 def create_app(settings: WebSettings | None = None, *, store: Store | None = None) -> FastAPI:
     """The app for ``settings``; it opens (and on shutdown closes) its own store unless one is given."""
     settings = settings or WebSettings()
@@ -46,7 +53,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # started again after a shutdown (test clients do that)
-            app.state.store = connect(settings.db_url)
+            app.state.store = quiet(connect(settings.db_url))
         refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
         app.state.refresher = refresher
         refresher.start()
@@ -68,7 +75,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.store = store if store is not None else connect(settings.db_url)
+    app.state.store = quiet(store if store is not None else connect(settings.db_url))
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
         module = importlib.import_module(f"clientbase.web.api.{name}")

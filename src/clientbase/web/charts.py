@@ -20,14 +20,16 @@ def chart_block(spec: Any, *, chart_id: str, title: str, description: str) -> di
     return {"id": chart_id, "spec": safe, "title": title, "description": description}
 
 
-def waterfall(steps: Sequence[tuple[str, Decimal | None, bool]], *, currency: str, title: str) -> Any:
+def waterfall(
+    steps: Sequence[tuple[str, Decimal | None, bool]], *, currency: str, title: str | None = None
+) -> Any:
     """A waterfall of ``(label, amount, is_total)`` steps: totals are bars from zero, the others float from the
     running sum (costs are negative amounts). Returns an altair chart.
 
     Example:
         >>> chart = waterfall([("Gross sales", Decimal("100"), True), ("Discount", Decimal("-10"), False),
         ...                    ("Net revenue", Decimal("90"), True)], currency="EUR", title="P&L")
-        >>> [row["end"] for row in chart.to_dict()["datasets"][next(iter(chart.to_dict()["datasets"]))]]
+        >>> [row["end"] for row in chart.to_dict()["data"]["values"]]
         [100.0, 90.0, 90.0]
     """
     import altair as alt
@@ -61,4 +63,5 @@ def waterfall(steps: Sequence[tuple[str, Decimal | None, bool]], *, currency: st
         color=alt.Color("kind:N", scale=colours, legend=alt.Legend(title=None, orient="bottom")),
         tooltip=[alt.Tooltip("step:N"), alt.Tooltip("amount:Q", format=",.2f")],
     )
-    return bars.properties(width="container", height=260, title=title)
+    chart = bars.properties(width="container", height=240)
+    return chart.properties(title=title) if title else chart

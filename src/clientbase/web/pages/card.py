@@ -68,7 +68,7 @@ def _pnl_chart(
     title = f"{label}: {period[0]} to {period[1]}"
     net = metrics.get(f"net_contribution{suffix}")
     description = f"From gross sales at list {metrics.get(f'gross_sales_list{suffix}')} to net contribution {net} {state['currency']}."
-    chart = waterfall(steps, currency=state["currency"], title=title)
+    chart = waterfall(steps, currency=state["currency"])  # the figure caption carries the title
     return chart_block(chart, chart_id=f"pnl{suffix or '_cur'}", title=title, description=description)
 
 
