@@ -30,6 +30,9 @@ FLAGS = [
     "--disable-quic",
 ]
 
+#: the pages docs/web.md shows (CLIENTBASE_DOC_IMAGES=docs/img pytest tests/web/test_browser.py)
+DOC_IMAGES = ("02-customers", "04-card", "05-card-field-error", "11-card-conflict", "14-users")
+
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
 )
@@ -92,6 +95,9 @@ class Session:
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+        docs = os.environ.get("CLIENTBASE_DOC_IMAGES")  # small JPEGs of the first screen for docs/web.md
+        if docs and name in DOC_IMAGES:
+            self.page.screenshot(path=str(Path(docs) / f"{name[3:]}.jpg"), type="jpeg", quality=55)
 
     def close(self) -> None:
         self.context.close()

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -41,7 +42,11 @@ Every error has a `detail` saying what went wrong and how to fix it; 422 lists `
 def quiet(store: Store) -> Store:
     """No DuckDB progress bars on the server's console (the refresher's long queries would draw them)."""
     if store.duck is not None:
-        store.duck.execute("SET enable_progress_bar = false")
+        store.duck.execute("SET enable_progress_bar = false")  # Ibis' connection
+        store.engine.dispose()  # SQLAlchemy's cursors, each a connection of its own, as they are made anew
+        sa.event.listen(
+            store.engine, "connect", lambda conn, _: conn.execute("SET enable_progress_bar = false")
+        )
     return store
 
 
