@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import datetime as dt
 import os
 import platform
@@ -60,10 +61,11 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
             check=True,
             capture_output=True,
         )
+    log = Path("/tmp/webbench/server.log").open("wb")  # noqa: SIM115 - open for the server's lifetime
     server = subprocess.Popen(
         [CLI, "serve", "--db", db, "--port", str(port), "--refresh-every", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 1800  # the first start on a base materialises the analysis first
     while time.monotonic() < deadline:
@@ -143,7 +145,11 @@ async def one_client(
         else:
             request = client.build_request("GET", f"/customers/{rng.choice(cards)}")
         started = time.perf_counter()
-        response = await client.send(request)
+        try:
+            response = await client.send(request)
+        except httpx.TransportError:
+            out.append((kind, float("nan"), (time.perf_counter() - started) * 1000, 0))
+            continue
         elapsed = (time.perf_counter() - started) * 1000
         server = float(response.headers.get("server-timing", "app;dur=nan").split("dur=")[1])
         out.append((kind, server, elapsed, response.status_code))
@@ -188,7 +194,7 @@ def table(results: dict[str, tuple[list[tuple[str, float, float, int]], float]])
     for run_name, (rows, wall) in results.items():
         for kind in ("list", "search", "card"):
             mine = [r for r in rows if r[0] == kind]
-            server = [r[1] for r in mine]
+            server = [r[1] for r in mine if r[3] == 200]
             client = [r[2] for r in mine]
             errors = sum(1 for r in mine if r[3] != 200)
             p95 = pct(server, 95)
@@ -225,6 +231,7 @@ def main() -> None:
         for name, think in (("users", True), ("stress", False)):
             results[name] = asyncio.run(run(base, args.clients, args.requests, think, words, ids, own))
             print("\n".join(table({name: results[name]})), flush=True)
+            print("statuses:", collections.Counter(r[3] for r in results[name][0]), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.errors import ClientbaseError
 from clientbase.registry.bulk import insert_rows
-from clientbase.registry.history import as_text, utc_now
+from clientbase.registry.history import utc_now
 from clientbase.store import Store
 
 log = logging.getLogger(__name__)

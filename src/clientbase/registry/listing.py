@@ -209,14 +209,16 @@ def _words(text: str) -> list[str]:
 
 
 def _search(text: str) -> Any:
+    """Every word in one of the searched fields: a substring of their lower-case concatenation (one string
+    function per row, several times faster than a LIKE per field), or of the phone's digits."""
+    haystack = sa.func.lower(sa.func.concat_ws(" ", *SEARCHED))
     conditions = []
     for word in _words(text):
-        lowered = word.lower()
-        fields = [sa.func.lower(col).contains(lowered, autoescape=True) for col in SEARCHED]
+        found = sa.func.strpos(haystack, word.lower()) > 0
         digits = re.sub(r"\D", "", word)
         if len(digits) >= 3:
-            fields.append(cp.c.phone.contains(digits, autoescape=True))
-        conditions.append(sa.or_(*fields))
+            found = sa.or_(found, sa.func.strpos(sa.func.coalesce(cp.c.phone, ""), digits) > 0)
+        conditions.append(found)
     return sa.and_(*conditions)
 
 
@@ -284,22 +286,32 @@ def list_counterparties(
     """One page of the counterparties ``actor`` may see that match ``query``, each row with the record's
     fields and ``columns`` (names of :data:`COLUMNS`), and the total count of matching rows.
 
-    Two steps: the keys of the page (sorted and cut in the engine, reading only the columns the filters and
-    the sort need), then those rows in full; a wide sort of every row would cost several times more.
+    Two steps: the keys of the page and the count in one scan (sorted and cut in the engine, reading only the
+    columns the filters and the sort need), then those rows in full; a wide sort of every row would cost
+    several times more.
     """
     where = _conditions(actor, query)
     keys = (
-        sa.select(cp.c.counterparty_id)
+        sa.select(cp.c.counterparty_id, sa.func.count().over().label("total"))
         .select_from(_source(query))
         .where(*where)
         .order_by(*_order(query.sort))
         .limit(query.limit)
         .offset(query.offset)
     )
-    count = sa.select(sa.func.count()).select_from(_source(query)).where(*where)
     with _connection(db) as conn:
-        ids = list(conn.execute(keys).scalars())
-        total = int(conn.execute(count).scalar_one()) if ids or query.offset else 0
+        page = conn.execute(keys).all()
+        ids = [row.counterparty_id for row in page]
+        if page:
+            total = int(page[0].total)
+        elif query.offset:  # past the last page: count on its own
+            total = int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(_source(query)).where(*where)
+                ).scalar_one()
+            )
+        else:
+            total = 0
         found = {}
         if ids:
             full = sa.select(*_selected(columns)).select_from(_source()).where(cp.c.counterparty_id.in_(ids))

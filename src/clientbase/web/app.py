@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from clientbase import __version__
 from clientbase.store import Store, connect
 from clientbase.web import api, errors, pages
+from clientbase.web.cache import TimedCache
 from clientbase.web.navigation import NavItem
 from clientbase.web.refresher import Refresher
 from clientbase.web.security import SecurityHeaders
@@ -80,6 +81,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.cache = TimedCache(60)
     app.state.store = quiet(store if store is not None else connect(settings.db_url))
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
