@@ -78,7 +78,9 @@ def rule_failures(conn: sa.Connection, record: dict[str, Any]) -> dict[str, list
 
 def _freshness(conn: sa.Connection, record_id: str) -> dict[str, dict[str, Any]]:
     fv, mg = schema.field_verification, schema.managers
-    names = dict(conn.execute(sa.select(mg.c.manager_id, mg.c.name)).all())
+    names: dict[str, str] = {
+        r.manager_id: r.name for r in conn.execute(sa.select(mg.c.manager_id, mg.c.name))
+    }
     # by record_id alone, so DuckDB uses its index on it; the table is told apart here
     rows = conn.execute(sa.select(fv).where(fv.c.record_id == record_id))
     return {

@@ -178,9 +178,9 @@ class ListQuery:
             ("abc", ("A", "B", "C")),
             ("loss_making", ("true", "false")),
         ):
-            value = filters.get(name)
-            if value is not None and value not in allowed:
-                problems.append(_problem(name, value, f"enum: one of {', '.join(allowed)}"))
+            chosen = filters.get(name)
+            if chosen is not None and chosen not in allowed:
+                problems.append(_problem(name, chosen, f"enum: one of {', '.join(allowed)}"))
         if problems:
             raise ValidationError(problems)
         archived = str(params.get("include_archived") or "").lower() in ("1", "true", "on", "yes")
@@ -245,10 +245,9 @@ def _conditions(actor: Actor, query: ListQuery) -> list[Any]:
 def _source(query: ListQuery | None = None) -> Any:
     """The tables a query reads: the metrics and owners are joined only when a filter or the sort needs them
     (joining 100,000 metrics rows costs more than the rest of a count)."""
+    source: Any = cp
     if query is None or _needs_metrics(query):
         source = cp.outerjoin(cm, cm.c.counterparty_id == cp.c.counterparty_id)
-    else:
-        source = cp
     if query is None or query.sort.lstrip("-") == "owner_name":
         source = source.outerjoin(mg, mg.c.manager_id == cp.c.owner_id)
     return source
@@ -282,9 +281,8 @@ def _rows_of(conn: sa.Connection, ids: list[str], columns: Sequence[str] | None)
             row.update({name: None if hit is None else getattr(hit, name) for name in metrics})
     if "owner_name" in wanted:
         owners = {row["owner_id"] for row in rows.values()}
-        names = dict(
-            conn.execute(sa.select(mg.c.manager_id, mg.c.name).where(mg.c.manager_id.in_(owners))).all()
-        )
+        found = conn.execute(sa.select(mg.c.manager_id, mg.c.name).where(mg.c.manager_id.in_(owners)))
+        names: dict[str, str] = {r.manager_id: r.name for r in found}
         for row in rows.values():
             row["owner_name"] = names.get(row["owner_id"])
     return rows

@@ -25,17 +25,17 @@ def contacts(store: StoreDep, user: UserDep, counterparty_id: str) -> list[dict[
     status_code=201,
     responses={409: ERRORS[409]},
 )
-def add_contact(store: StoreDep, user: UserDep, counterparty_id: str, body: ContactCreate) -> dict[str, Any]:  # type: ignore[valid-type]
+def add_contact(store: StoreDep, user: UserDep, counterparty_id: str, body: ContactCreate) -> dict[str, Any]:
     """Add a contact (phones are read in the counterparty's country)."""
-    values = {**body.model_dump(exclude_none=True), "counterparty_id": counterparty_id}  # type: ignore[attr-defined]
+    values = {**body.model_dump(exclude_none=True), "counterparty_id": counterparty_id}
     service.get_record(store, actor=user.actor, kind="counterparties", record_id=counterparty_id)
     return service.create_contact(db=store, actor=user.actor, values=values, source="api")
 
 
 @router.patch("/contacts/{contact_id}", response_model=Contact, responses={409: ERRORS[409]})
-def change_contact(store: StoreDep, user: UserDep, contact_id: str, body: ContactChange) -> dict[str, Any]:  # type: ignore[valid-type]
+def change_contact(store: StoreDep, user: UserDep, contact_id: str, body: ContactChange) -> dict[str, Any]:
     """Change a contact read at ``version`` (409 / 422 as for counterparties)."""
-    changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    changes = body.model_dump(exclude_unset=True)
     version = changes.pop("version")
     return service.update_contact(
         db=store,

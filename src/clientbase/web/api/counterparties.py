@@ -67,9 +67,9 @@ def list_counterparties(
 
 
 @router.post("/counterparties", response_model=Counterparty, status_code=201, responses={409: ERRORS[409]})
-def create_counterparty(store: StoreDep, user: UserDep, body: CounterpartyCreate) -> dict[str, Any]:  # type: ignore[valid-type]
+def create_counterparty(store: StoreDep, user: UserDep, body: CounterpartyCreate) -> dict[str, Any]:
     """Create a counterparty (a manager's is their own; the head may name any owner)."""
-    values = body.model_dump(exclude_none=True)  # type: ignore[attr-defined]
+    values = body.model_dump(exclude_none=True)
     return service.create_counterparty(db=store, actor=user.actor, values=values, source="api")
 
 
@@ -82,10 +82,10 @@ def get_counterparty(store: StoreDep, user: UserDep, counterparty_id: str) -> di
 @router.patch("/counterparties/{counterparty_id}", response_model=Counterparty, responses={409: ERRORS[409]})
 def change_counterparty(
     store: StoreDep, user: UserDep, counterparty_id: str, body: CounterpartyChange
-) -> dict[str, Any]:  # type: ignore[valid-type]
+) -> dict[str, Any]:
     """Change the given fields of a record read at ``version``: 409 with the change you missed when someone
     changed it since, 422 with the field errors when a value breaks a rule; nothing is written then."""
-    changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    changes = body.model_dump(exclude_unset=True)
     version = changes.pop("version")
     return service.update_counterparty(
         db=store,
