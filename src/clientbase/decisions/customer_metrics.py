@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.analytics.pnl import MONEY_LINES
 from clientbase.errors import ClientbaseError
 from clientbase.registry.bulk import insert_rows
 from clientbase.registry.history import utc_now
@@ -41,16 +42,7 @@ log = logging.getLogger(__name__)
 NAME = "customer_metrics"
 #: PostgreSQL advisory-lock key: one worker refreshes at a time, the others skip
 ADVISORY_KEY = 0x0C11E47B
-MONEY = (
-    "gross_sales_list",
-    "discount",
-    "net_revenue",
-    "cogs",
-    "gross_margin",
-    "cost_to_serve",
-    "credit_cost",
-    "net_contribution",
-)
+MONEY = MONEY_LINES
 #: (table, count it, latest of this date, sum of this number): what the analysis reads
 FINGERPRINTED = (
     ("order_lines", "order_date", "net_price"),

@@ -2,9 +2,10 @@
 
 The record's fields grouped as the common criteria group them, each with the rules its stored value breaks
 (a record imported before a rule existed, or a required field still empty) and its freshness; contacts;
-the field history and owner transfers; the materialised P&L of both default periods and customer value
-(``customer_metrics``, see :mod:`clientbase.decisions.customer_metrics`); open and overdue invoices; recent
-orders and activities; suspected duplicates the actor may see.
+the field history and owner transfers, read as they are now; and from the materialised analysis
+(``customer_metrics``, see :mod:`clientbase.decisions.customer_metrics`), as of its last refresh: the P&L of
+both default periods, customer value, open and overdue invoices, recent orders and activities; suspected
+duplicates the actor may see.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: fields the card does not edit in place: the key, the dates the store keeps, the owner (a transfer)
 READ_ONLY = ("counterparty_id", "created_at", "first_order_date", "owner_id", "version")
-RECENT = 10
 
 
 @dataclass
@@ -106,80 +105,6 @@ def _history(conn: sa.Connection, record_id: str) -> list[dict[str, Any]]:
     )
 
 
-def _invoices(conn: sa.Connection, cid: str, today: dt.date) -> list[dict[str, Any]]:
-    inv, pay = schema.invoices, schema.payments
-    mine = sa.select(inv.c.invoice_id).where(inv.c.counterparty_id == cid).scalar_subquery()
-    paid = (
-        sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
-        .where(pay.c.invoice_id.in_(mine))
-        .group_by(pay.c.invoice_id)
-        .subquery()
-    )
-    open_amount = inv.c.amount - sa.func.coalesce(paid.c.paid, 0)
-    rows = conn.execute(
-        sa.select(
-            inv.c.invoice_id,
-            inv.c.order_id,
-            inv.c.issue_date,
-            inv.c.due_date,
-            inv.c.amount,
-            sa.func.coalesce(paid.c.paid, 0).label("paid"),
-            open_amount.label("open"),
-        )
-        .select_from(inv.outerjoin(paid, paid.c.invoice_id == inv.c.invoice_id))
-        .where(inv.c.counterparty_id == cid, open_amount > 0)
-        .order_by(inv.c.due_date, inv.c.invoice_id)
-    )
-    return [{**dict(r._mapping), "days_overdue": max((today - r.due_date).days, 0)} for r in rows]
-
-
-def _orders(conn: sa.Connection, cid: str) -> list[dict[str, Any]]:
-    ol, od = schema.order_lines, schema.orders
-    recent = (
-        sa.select(od.c.order_id, od.c.order_date, od.c.manager_id)
-        .where(od.c.counterparty_id == cid)
-        .order_by(od.c.order_date.desc(), od.c.order_id.desc())
-        .limit(RECENT)
-        .subquery()
-    )
-    totals = (
-        sa.select(
-            ol.c.order_id,
-            sa.func.count().label("lines"),
-            sa.func.sum(ol.c.quantity * ol.c.net_price).label("net_amount"),
-            sa.func.sum(ol.c.quantity * (ol.c.list_price - ol.c.net_price)).label("discount"),
-        )
-        .where(ol.c.counterparty_id == cid, ol.c.order_id.in_(sa.select(recent.c.order_id)))
-        .group_by(ol.c.order_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        sa.select(recent, totals.c.lines, totals.c.net_amount, totals.c.discount)
-        .select_from(recent.outerjoin(totals, totals.c.order_id == recent.c.order_id))
-        .order_by(recent.c.order_date.desc(), recent.c.order_id.desc())
-    )
-    return [
-        {**dict(r._mapping), "net_amount": _cents(r.net_amount), "discount": _cents(r.discount)} for r in rows
-    ]
-
-
-def _cents(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
-
-
-def _activities(conn: sa.Connection, cid: str) -> list[dict[str, Any]]:
-    ac = schema.activities
-    rows = conn.execute(
-        sa.select(
-            ac.c.activity_id, ac.c.activity_date, ac.c.kind, ac.c.quantity, ac.c.manager_id, ac.c.order_id
-        )
-        .where(ac.c.counterparty_id == cid)
-        .order_by(ac.c.activity_date.desc(), ac.c.activity_id.desc())
-        .limit(RECENT)
-    )
-    return [dict(r._mapping) for r in rows]
-
-
 def _duplicates(conn: sa.Connection, actor: Actor, cid: str) -> list[dict[str, Any]]:
     sd, cp = schema.suspected_duplicates, schema.counterparties
     other = sa.case((sd.c.id_l == cid, sd.c.id_r), else_=sd.c.id_l)
@@ -199,17 +124,9 @@ def _duplicates(conn: sa.Connection, actor: Actor, cid: str) -> list[dict[str, A
     return [dict(r._mapping) for r in rows]
 
 
-def _facts(
-    conn: sa.Connection, cid: str, day: dt.date, metrics: Any, state: Any
-) -> dict[str, list[dict[str, Any]]]:
-    """Recent orders, activities and open invoices: from the materialised analysis when there is one (one row
-    read instead of scans of the fact tables; as of its refresh), else read now."""
-    if state is None:
-        return {
-            "invoices": _invoices(conn, cid, day),
-            "orders": _orders(conn, cid),
-            "activities": _activities(conn, cid),
-        }
+def _facts(day: dt.date, metrics: Any) -> dict[str, list[dict[str, Any]]]:
+    """Recent orders, activities and open invoices from the materialised analysis (one row read instead of
+    scans of the fact tables; as of its refresh, which the card shows); none before the first refresh."""
     parts = json.loads(metrics.recent) if metrics is not None and metrics.recent else {}
     invoices = []
     for invoice in parts.get("invoices", []):
@@ -268,7 +185,7 @@ def customer_card(store: Store, *, actor: Actor, counterparty_id: str, today: dt
             transfers=transfers,
             metrics=None if metrics is None else dict(metrics._mapping),
             metrics_state=None if state is None else dict(state._mapping),
-            **_facts(conn, counterparty_id, day, metrics, state),
+            **_facts(day, metrics),
             duplicates=_duplicates(conn, actor, counterparty_id),
             can_edit=actor.can_edit(record),
             can_transfer=actor.role == "head",
