@@ -34,7 +34,7 @@ from clientbase import schema
 from clientbase.analytics.pnl import MONEY_LINES
 from clientbase.errors import ClientbaseError
 from clientbase.registry.bulk import insert_rows
-from clientbase.registry.history import utc_now
+from clientbase.registry.history import as_text, utc_now
 from clientbase.store import Store
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ def _recent_facts(store: Store, rows: dict[str, dict[str, Any]], most: int = 10)
                     "activity_id": r.activity_id,
                     "activity_date": r.activity_date,
                     "kind": r.kind,
-                    "quantity": r.quantity,
+                    "quantity": as_text(r.quantity),
                     "manager_id": r.manager_id,
                     "order_id": r.order_id,
                 }

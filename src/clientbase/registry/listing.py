@@ -83,11 +83,19 @@ METRIC_LABELS = {
     "receivables": "Receivables",
 }
 RECORD_COLUMNS = tuple(c.name for c in cp.columns)
+#: labels that say more than the column's name
+FIELD_LABELS = {
+    "counterparty_id": "Id",
+    "owner_id": "Owner",
+    "tax_id": "VAT / tax number",
+    "registration_id": "Registration number",
+    "discount_pct": "Discount %",
+    "email": "E-mail",
+    "acquisition_channel": "Channel",
+}
 COLUMNS: dict[str, ListColumn] = {
     **{
-        c.name: ListColumn(
-            c.name, c.name.replace("_", " ").capitalize().replace("Counterparty id", "Id"), _kind(c)
-        )
+        c.name: ListColumn(c.name, FIELD_LABELS.get(c.name, c.name.replace("_", " ").capitalize()), _kind(c))
         for c in cp.columns
         if c.name != "version"
     },
