@@ -181,6 +181,12 @@ async def run(
     return out, wall
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (its DuckDB threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -228,8 +234,11 @@ def main() -> None:
         words, ids, own = samples(base, head)
         wait_materialised(base, httpx.Client(cookies=log_in(base, "M01").cookies, timeout=60), ids[0])
         results = {}
+        cpu: dict[str, float] = {}
         for name, think in (("users", True), ("stress", False)):
+            before = cpu_seconds(server.pid)
             results[name] = asyncio.run(run(base, args.clients, args.requests, think, words, ids, own))
+            cpu[name] = (cpu_seconds(server.pid) - before) * 1000 / len(results[name][0])
             print("\n".join(table({name: results[name]})), flush=True)
             print("statuses:", collections.Counter(r[3] for r in results[name][0]), flush=True)
     finally:
@@ -250,6 +259,11 @@ def main() -> None:
         "included); client p95 = the round trip.",
         "",
         *table(results),
+        "",
+        "Server CPU per request (user + system time of the server process, its engine threads included, over the "
+        "run, divided by its requests): "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in cpu.items())
+        + f"; so the 2 cores, were they free, would serve at most about {2000 / max(cpu.values()):.0f} requests/s of this mix.",
         END,
     ]
     print("\n".join(lines))

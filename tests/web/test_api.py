@@ -55,6 +55,15 @@ def test_search_finds_a_part_of_the_name(any_client: TestClient, any_base: Base)
     found = any_client.get("/api/v1/counterparties", params={"q": word, "limit": 500}, headers=head).json()
     assert any_base.own in [i["counterparty_id"] for i in found["items"]]
     assert all(word in (" ".join(str(v) for v in i.values() if v)).lower() for i in found["items"])
+    if record["phone"]:  # a phone as people write it, with spaces: found by its digits
+        digits = record["phone"][3:]
+        spaced = " ".join([digits[:3], digits[3:]])
+        by_phone = any_client.get(
+            "/api/v1/counterparties", params={"q": spaced, "limit": 500}, headers=head
+        ).json()
+        assert any_base.own in [i["counterparty_id"] for i in by_phone["items"]]
+    odd = any_client.get("/api/v1/counterparties", params={"q": "a.b (c"}, headers=head)
+    assert odd.status_code == 200  # regular-expression characters are searched as they are
 
 
 def test_change_with_version_then_stale_then_invalid(any_client: TestClient, any_base: Base) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, Problem, ValidationError
@@ -216,16 +217,42 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"\s+", text.strip()) if w][:8]
 
 
+class contains_word(sa.sql.functions.FunctionElement[bool]):
+    """``text`` contains the regular expression ``pattern``, in any case: DuckDB's case-insensitive
+    ``regexp_matches`` (about twice as fast as lowering every string first), PostgreSQL's ``~*``."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "contains_word"
+
+
+@compiles(contains_word, "duckdb")
+def _contains_word_duckdb(element: contains_word, compiler: Any, **kw: Any) -> str:
+    text, pattern = list(element.clauses)
+    return f"regexp_matches({compiler.process(text, **kw)}, {compiler.process(pattern, **kw)}, 'i')"
+
+
+@compiles(contains_word)
+def _contains_word_default(element: contains_word, compiler: Any, **kw: Any) -> str:
+    text, pattern = list(element.clauses)
+    return f"({compiler.process(text, **kw)} ~* {compiler.process(pattern, **kw)})"
+
+
 def _search(text: str) -> Any:
-    """Every word in one of the searched fields: a substring of their lower-case concatenation (one string
-    function per row, several times faster than a LIKE per field), or of the phone's digits."""
-    haystack = sa.func.lower(sa.func.concat_ws(" ", *SEARCHED))
+    """Every word in one of the searched fields (one case-insensitive match on their concatenation, several
+    times cheaper than a LIKE per field), or in the phone's digits."""
+    haystack = sa.func.concat_ws(" ", *SEARCHED)
+    phone = sa.func.coalesce(cp.c.phone, "")
+    all_digits = re.sub(r"\D", "", text)
+    if re.fullmatch(r"[\d\s+()./-]+", text) and len(all_digits) >= 3:
+        # a phone number as people write it ("+46 70 123"): its digits, in the stored E.164 form
+        return sa.or_(sa.func.strpos(phone, all_digits) > 0, contains_word(haystack, re.escape(text.strip())))
     conditions = []
     for word in _words(text):
-        found = sa.func.strpos(haystack, word.lower()) > 0
+        found: Any = contains_word(haystack, re.escape(word))
         digits = re.sub(r"\D", "", word)
         if len(digits) >= 3:
-            found = sa.or_(found, sa.func.strpos(sa.func.coalesce(cp.c.phone, ""), digits) > 0)
+            found = sa.or_(found, sa.func.strpos(phone, digits) > 0)
         conditions.append(found)
     return sa.and_(*conditions)
 

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from clientbase import schema
 from clientbase.accounts import views
 from clientbase.errors import Problem, ValidationError
-from clientbase.registry import bulk_edit, listing, service
+from clientbase.registry import bulk_edit, listing, rules, service
 from clientbase.registry.card import FIELD_GROUPS
 from clientbase.web.deps import StoreDep, UserDep
 from clientbase.web.forms import errors_by_field, submitted
@@ -177,6 +177,8 @@ def _new_context(
         "enums": _enums(),
         "managers": listing.choices(store, actor=user.actor)["owner_id"],
         "labels": {c.name: c.label for c in listing.COLUMNS.values()},
+        # the fields the common criteria ask of this kind of record (marked *)
+        "required": {"name", "roles", "status"} | {name for name, _ in rules.required_fields(values)},
     }
 
 
