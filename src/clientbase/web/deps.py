@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 
 from clientbase.accounts import sessions
 from clientbase.accounts.errors import AuthenticationError
@@ -34,23 +35,22 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+#: the bearer token of the API; declared so the OpenAPI document (and Swagger UI's Authorize) describe it
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+BearerDep = Annotated[str | None, Depends(bearer_scheme)]
 
 
-def optional_user(request: Request, store: StoreDep) -> Identity | None:
+def optional_user(store: StoreDep, token: BearerDep, request: Request) -> Identity | None:
     """The user of a valid session cookie or bearer token, or ``None`` (no CSRF check: for safe pages)."""
-    token = _bearer(request)
-    if token is not None:
+    if token:
         return sessions.resolve_token(store, token)
     cookie = request.cookies.get(SESSION_COOKIE)
     return sessions.resolve_session(store, cookie) if cookie else None
 
 
-async def current_user(request: Request, store: StoreDep) -> Identity:
+async def current_user(request: Request, store: StoreDep, token: BearerDep) -> Identity:
     """The authenticated user; a cookie-authenticated state-changing request must carry its CSRF token."""
-    user = optional_user(request, store)
+    user = optional_user(store, token, request)
     if user is None:
         raise AuthenticationError(
             "Log in first: the API takes a bearer token from POST /api/v1/auth/token "
