@@ -74,7 +74,7 @@ def set_password(
     """Set a user's password (stored only as an argon2 hash); prompts at a terminal. Logs the user out
     everywhere.
 
-    Example: echo 'a long pass phrase' | clientbase user set-password M01 --password-stdin
+    Example: clientbase user set-password M03 --password-stdin < /tmp/new-password.txt
     """
     from clientbase.accounts import users
 
