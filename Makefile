@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= duckdb:///./clientbase.duckdb
 
-.PHONY: run test install lint typecheck unit demo clean
+.PHONY: run test install lint typecheck unit demo clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,8 @@ run: install
 	@if [ ! -f clientbase.duckdb ]; then $(BIN)/clientbase demo --db $(DB); fi
 	$(BIN)/clientbase summary --db $(DB)
 	$(BIN)/clientbase analyze --db $(DB)
+	@echo "Serving the demo at http://127.0.0.1:8000 (Ctrl+C stops it)."
+	$(BIN)/clientbase serve --db $(DB) --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -30,7 +32,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+# The browser tests drive Debian's chromium (DEVELOPERS.md); install it when it is missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+unit: install chromium
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck unit

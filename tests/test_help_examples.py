@@ -94,6 +94,7 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
 def prepare_files(folder: Path, runner: CliRunner) -> None:
     """The files the examples name (see the module docstring), made from the demo in ``folder``."""
     db = folder / "clientbase.duckdb"
+    (folder / "new-password.txt").write_text("a long new password 42\n", encoding="utf-8")
     examples = folder / "docs" / "examples"  # the what-if example the repository ships
     examples.mkdir(parents=True)
     shutil.copy(Path(__file__).parents[1] / "docs" / "examples" / "what-if.toml", examples)
@@ -159,7 +160,11 @@ def test_every_help_example_runs_against_the_demo(tmp_path: Path, monkeypatch: p
     def run(parts: list[list[str]], name: str, made: dict[str, str]) -> None:
         for args in parts:
             args = _fresh(args, made)
-            result = runner.invoke(app, args, terminal_width=200)
+            stdin = None
+            if "<" in args:  # `< FILE`: the file is the command's standard input, as in a shell
+                at = args.index("<")
+                stdin, args = Path(args[at + 1]).read_text(encoding="utf-8"), args[:at] + args[at + 2 :]
+            result = runner.invoke(app, args, input=stdin, terminal_width=200)
             line = shlex.join(["clientbase", *args])
             assert result.exit_code == 0, f"`clientbase {name} --help`: {line}\n{result.output}"
             assert "Traceback" not in result.output, line

@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import re
 import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +227,45 @@ def test_the_tour_walks_the_five_steps() -> None:
     assert len(commands) >= 10 and all(args[0] in registered | {"--help"} for args, _ in commands)
 
 
+#: commands that run until stopped: the tour starts them, checks them, then stops them
+SERVERS = {"serve"}
+
+
+def run_server(args: list[str], tour: Tour) -> str:
+    """Start ``clientbase serve`` as the tour writes it (on a free port, so tests can run side by side),
+    wait until its log-in page answers, stop it, and return what it printed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("clientbase")), *args, "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tour.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+                    assert page.status == 200 and b"password" in page.read().lower()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "clientbase serve did not answer within 120 s"
+                time.sleep(0.5)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            out, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            out, _ = server.communicate()
+    return out.decode()
+
+
+def check_serve(out: str, tour: Tour, args: list[str]) -> None:
+    # the first start of the demo base gives the head a password, printed once
+    assert "http://127.0.0.1:" in out, out
+    assert re.search(r"log in as \S+ with the password \S+", out, flags=re.IGNORECASE), out
+
+
 def test_the_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLIENTBASE_DB", raising=False)
@@ -229,6 +274,9 @@ def test_the_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     runner = CliRunner()
     for args, comment in tour_commands(README.read_text(encoding="utf-8")):
         line = shlex.join(["clientbase", *args])
+        if args[0] in SERVERS:
+            check_serve(run_server(args, tour), tour, args[1:])
+            continue
         result = runner.invoke(app, args, terminal_width=200)
         assert result.exit_code == 0, f"{line}  # {comment}\n{result.output}"
         assert result.output.strip() and "Traceback" not in result.output, line

@@ -641,6 +641,218 @@ quality_snapshots = sa.Table(
 
 
 # ==========================================================================================================
+# -- web: accounts, sessions, API tokens, login throttling, saved views, materialised customer metrics ----
+# -- (issue 12; migration 0005) ----------------------------------------------------------------------------
+# ==========================================================================================================
+
+#: what an API token is for: ``login`` (from POST /api/v1/auth/token, expires) or ``script`` (clientbase
+#: user token, lives until revoked)
+TOKEN_KINDS = ("login", "script")
+
+user_credentials = sa.Table(
+    "user_credentials",
+    metadata,
+    column(
+        "manager_id",
+        ID,
+        Field("User the password belongs to", "M01", required=True, references="managers.manager_id"),
+        primary_key=True,
+    ),
+    column(
+        "password_hash",
+        sa.String(300),
+        Field("Argon2 hash of the password (never the password)", "$argon2id$..."),
+    ),
+    column("password_set_at", TIMESTAMP, Field("When the password was set, UTC", "2024-05-17 10:31:02")),
+    column("set_by", ID, Field("Who set it (the user, the head, or the first start)", "M01")),
+    comment="Passwords of the users (the managers table), as argon2 hashes; kept apart so exports never carry them.",
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    column(
+        "session_hash",
+        sa.String(64),
+        Field("SHA-256 of the session cookie's value", "9f1c0e..."),
+        primary_key=True,
+    ),
+    column("manager_id", ID, Field("User logged in", "M01", required=True, references="managers.manager_id")),
+    column(
+        "csrf_token",
+        sa.String(64),
+        Field("Token every form and HTMX request of the session carries", "a1b2..."),
+    ),
+    column("created_at", TIMESTAMP, Field("Login time, UTC", "2024-05-17 10:31:02", required=True)),
+    column("last_seen_at", TIMESTAMP, Field("Last request, UTC (to the minute)", "2024-05-17 11:02:00")),
+    column(
+        "expires_at",
+        TIMESTAMP,
+        Field("When the session ends unless used, UTC", "2024-05-18 10:31:02", required=True),
+    ),
+    column("user_agent", sa.String(300), Field("Browser that logged in", "Mozilla/5.0 ...")),
+    comment="Web sessions: the cookie holds a random value, the table only its hash.",
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    column("token_hash", sa.String(64), Field("SHA-256 of the bearer token", "4be0a1..."), primary_key=True),
+    column(
+        "token_prefix",
+        sa.String(16),
+        Field("First characters of the token, to tell tokens apart", "cb_4be0a1"),
+    ),
+    column(
+        "manager_id",
+        ID,
+        Field("User the token acts as", "M01", required=True, references="managers.manager_id"),
+    ),
+    column("kind", sa.String(8), Field("login or script", "script", required=True, enum=TOKEN_KINDS)),
+    column("name", sa.String(100), Field("What the token is for", "nightly export")),
+    column("created_at", TIMESTAMP, Field("When issued, UTC", "2024-05-17 10:31:02", required=True)),
+    column(
+        "expires_at",
+        TIMESTAMP,
+        Field("When it stops working, UTC (empty: until revoked)", "2024-05-18 10:31:02"),
+    ),
+    column(
+        "last_used_at",
+        TIMESTAMP,
+        Field("Last request made with it, UTC (to the minute)", "2024-05-17 11:02:00"),
+    ),
+    column("revoked_at", TIMESTAMP, Field("When it was revoked, UTC", "2024-05-19 09:00:00")),
+    comment="Bearer tokens of the HTTP API; the table keeps only their hashes.",
+)
+
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    column("username", ID, Field("User name tried (lower case)", "m01", required=True), primary_key=True),
+    column("failures", sa.Integer, Field("Failed attempts in a row", "3", required=True, minimum=0)),
+    column("last_failure_at", TIMESTAMP, Field("Last failed attempt, UTC", "2024-05-17 10:31:02")),
+    column(
+        "locked_until", TIMESTAMP, Field("No attempt is checked before this time, UTC", "2024-05-17 10:36:02")
+    ),
+    comment="Failed log-ins per user name; after repeated failures the name is locked for a while.",
+)
+
+saved_views = sa.Table(
+    "saved_views",
+    metadata,
+    column("view_id", sa.String(32), Field("Key of the view", "4be0a1..."), primary_key=True),
+    column(
+        "manager_id",
+        ID,
+        Field("User whose view it is", "M01", required=True, references="managers.manager_id"),
+    ),
+    column("page", sa.String(64), Field("Page the view belongs to", "customers", required=True)),
+    column(
+        "name",
+        sa.String(100),
+        Field("Name shown in the list of views", "my lapsed key accounts", required=True),
+    ),
+    column(
+        "query",
+        sa.String(2000),
+        Field("Filters, sort and columns as a query string", "status=lapsed&size_band=key"),
+    ),
+    column("created_at", TIMESTAMP, Field("When saved, UTC", "2024-05-17 10:31:02", required=True)),
+    comment="Saved filters, sort orders and column choices of the list pages, per user.",
+)
+
+customer_metrics = sa.Table(
+    "customer_metrics",
+    metadata,
+    column("counterparty_id", ID, Field("Customer", "C00042", required=True), primary_key=True),
+    *[
+        column(
+            f"{line}{suffix}", MONEY, Field(f"{line.replace('_', ' ')} ({label})", "1234.50", unit="currency")
+        )
+        for suffix, label in (("", "last period"), ("_prev", "period before"))
+        for line in (
+            "gross_sales_list",
+            "discount",
+            "net_revenue",
+            "cogs",
+            "gross_margin",
+            "cost_to_serve",
+            "credit_cost",
+            "net_contribution",
+        )
+    ],
+    column("orders", sa.Integer, Field("Orders in the last period", "12")),
+    column("orders_prev", sa.Integer, Field("Orders in the period before", "10")),
+    column("loss_making", sa.Boolean, Field("Net contribution below zero in the last period", "false")),
+    column("abc_revenue", sa.String(1), Field("ABC class by net revenue", "A")),
+    column("abc_profit", sa.String(1), Field("ABC class by net contribution", "C")),
+    column("xyz", sa.String(1), Field("XYZ class of demand variability", "X")),
+    column("rfm_segment", sa.String(32), Field("Named RFM group", "champions")),
+    column("clv", MONEY, Field("Customer lifetime value on net contribution", "5400.00", unit="currency")),
+    column("p_alive", sa.Double, Field("Probability the customer is still active", "0.93")),
+    column("expected_purchases_90d", sa.Double, Field("Expected purchases in the next 90 days", "2.4")),
+    column("avg_days_to_pay", sa.Double, Field("Average days from invoice to payment", "34.5", unit="days")),
+    column("days_over_terms", sa.Double, Field("Average days paid beyond the terms", "4.5", unit="days")),
+    column("share_paid_late", sa.Double, Field("Share of due invoices paid late", "0.25")),
+    column("dso", sa.Double, Field("Days sales outstanding", "41.0", unit="days")),
+    column("receivables", MONEY, Field("Open receivables at the analysis date", "1200.00", unit="currency")),
+    column(
+        "detail", sa.Text, Field("Both periods' P&L with cost-to-serve by kind and ratios, as JSON", "{}")
+    ),
+    column(
+        "recent",
+        sa.Text,
+        Field("The card's recent orders and activities and open invoices at the refresh, as JSON", "{}"),
+    ),
+    comment="The per-customer analysis of the default periods and customer value, materialised for the pages.",
+)
+
+metrics_state = sa.Table(
+    "metrics_state",
+    metadata,
+    column(
+        "name",
+        sa.String(64),
+        Field("What was materialised", "customer_metrics", required=True),
+        primary_key=True,
+    ),
+    column("fingerprint", sa.String(500), Field("Counts and dates of the data it was computed from", "...")),
+    column("computed_at", TIMESTAMP, Field("When it was computed, UTC", "2024-05-17 10:31:02")),
+    column("seconds", sa.Double, Field("How long the computation took", "4.2")),
+    column("period_start", sa.Date, Field("First day of the last period", "2023-06-01")),
+    column("period_end", sa.Date, Field("Last day of the last period", "2024-05-31")),
+    column("previous_start", sa.Date, Field("First day of the period before", "2022-06-01")),
+    column("previous_end", sa.Date, Field("Last day of the period before", "2023-05-31")),
+    column("as_of", sa.Date, Field("Analysis date", "2024-05-31")),
+    column("currency", sa.String(3), Field("Currency of the amounts", "EUR")),
+    column("value_error", sa.String(1000), Field("Why customer value could not be computed, if so", "")),
+    comment="When each materialised result was computed and from which data; stale when the data moved on.",
+)
+
+suspected_duplicates = sa.Table(
+    "suspected_duplicates",
+    metadata,
+    column("id_l", ID, Field("Smaller key of the pair", "C00042", required=True), primary_key=True),
+    column("id_r", ID, Field("Larger key of the pair", "C00107", required=True), primary_key=True),
+    column("match_probability", sa.Double, Field("Model's probability the two are one company", "0.97")),
+    column("explanation", sa.String(1000), Field("Which fields agreed", "name, tax_id")),
+    comment="Duplicate pairs found by the last materialisation, shown on the customer card.",
+)
+
+#: the tables revision 0005 creates
+WEB_TABLES = (
+    "user_credentials",
+    "web_sessions",
+    "api_tokens",
+    "login_throttle",
+    "saved_views",
+    "customer_metrics",
+    "metrics_state",
+    "suspected_duplicates",
+)
+
+
+# ==========================================================================================================
 # -- decide: action tasks and their events, saved what-if scenarios (issue 14; migration 0006) ------------
 # ==========================================================================================================
 

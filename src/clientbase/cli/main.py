@@ -49,6 +49,8 @@ COMMAND_MODULES = (
     "scenario",
     "tasks",
     "targeting",
+    "serve",
+    "users",
 )
 
 

@@ -21,6 +21,8 @@ def arrow_type(column: sa.Column[Any]) -> pa.DataType:
         return pa.bool_()
     if isinstance(kind, sa.Integer):
         return pa.int64()
+    if isinstance(kind, sa.Float):  # a subclass of Numeric, but a float
+        return pa.float64()
     if isinstance(kind, sa.Numeric):
         return pa.decimal128(kind.precision or 38, kind.scale or 0)
     if isinstance(kind, sa.DateTime):

@@ -63,7 +63,7 @@ def select_counterparties(
 ) -> list[dict[str, Any]]:
     """The counterparties ``actor`` may see that pass ``filters``, by key, each with its main contact."""
     wanted = filters or ListFilter()
-    cp, ct = schema.counterparties, schema.contacts
+    cp = schema.counterparties
     query = sa.select(cp).where(access.visible(actor, cp))
     for name in ("status", "country", "segment", "industry", "region"):
         value = getattr(wanted, name)
@@ -81,18 +81,24 @@ def select_counterparties(
         query = query.where(cp.c.status != "archived")
     with store.begin() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query.order_by(cp.c.counterparty_id))]
-        ids = [r["counterparty_id"] for r in rows]
-        people: dict[str, dict[str, Any]] = {}
-        if ids:
-            contacts = conn.execute(
-                sa.select(ct)
-                .where(ct.c.counterparty_id.in_(ids), sa.func.coalesce(ct.c.archived, False).is_(False))
-                .order_by(
-                    ct.c.counterparty_id, sa.desc(sa.func.coalesce(ct.c.is_primary, False)), ct.c.contact_id
-                )
+        return with_main_contacts(conn, rows)
+
+
+def with_main_contacts(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (counterparty rows) each with its main contact as ``contact_name``, ``contact_email`` ..."""
+    ct = schema.contacts
+    ids = [r["counterparty_id"] for r in rows]
+    people: dict[str, dict[str, Any]] = {}
+    if ids:
+        contacts = conn.execute(
+            sa.select(ct)
+            .where(ct.c.counterparty_id.in_(ids), sa.func.coalesce(ct.c.archived, False).is_(False))
+            .order_by(
+                ct.c.counterparty_id, sa.desc(sa.func.coalesce(ct.c.is_primary, False)), ct.c.contact_id
             )
-            for found in contacts:
-                people.setdefault(found.counterparty_id, dict(found._mapping))
+        )
+        for found in contacts:
+            people.setdefault(found.counterparty_id, dict(found._mapping))
     for row in rows:
         person = people.get(row["counterparty_id"], {})
         for export_name, column_name in CONTACT_FIELDS.items():
@@ -107,7 +113,14 @@ def export_list(store: Store, *, actor: Actor, path: str | Path, filters: ListFi
     if suffix not in (".csv", ".xlsx"):
         raise ConfigurationError(f"Cannot export to {target.name}: name the file .csv or .xlsx.")
     rows = select_counterparties(store, actor=actor, filters=filters)
-    if suffix == ".csv":
+    write_rows(target, rows)
+    return len(rows)
+
+
+def write_rows(target: Path, rows: list[dict[str, Any]]) -> None:
+    """Write counterparty rows (with their main contact) to ``target`` in :data:`EXPORT_COLUMNS`
+    (``.csv``: UTF-8 with BOM; ``.xlsx``)."""
+    if target.suffix.lower() == ".csv":
         with target.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(EXPORT_COLUMNS)
@@ -115,7 +128,6 @@ def export_list(store: Store, *, actor: Actor, path: str | Path, filters: ListFi
                 writer.writerow([as_text(row.get(name)) or "" for name in EXPORT_COLUMNS])
     else:
         _write_xlsx(target, rows)
-    return len(rows)
 
 
 def _write_xlsx(target: Path, rows: list[dict[str, Any]]) -> None:

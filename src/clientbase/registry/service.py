@@ -292,6 +292,14 @@ def _create(
     with transaction(db) as conn:
         record = dict(values)
         key = _key(table).name
+        parent = (
+            fetch(conn, schema.counterparties, str(record["counterparty_id"]))
+            if table is schema.contacts and record.get("counterparty_id")
+            else None
+        )
+        if actor.role == "analyst" or parent is not None:
+            # who may not create it learns that before anything about the values (and nothing about others' records)
+            access.ensure_can_edit(actor, parent or record, f"new {table.name}")
         if not record.get(key):
             record[key] = next_id(conn, table)
         elif fetch(conn, table, str(record[key])) is not None:

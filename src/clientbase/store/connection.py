@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, StoreError
+from clientbase.store import lock
 
 if TYPE_CHECKING:
     import duckdb
@@ -126,13 +127,24 @@ def _connect_duckdb(url: str) -> Store:
             raise ConfigurationError(
                 f"Cannot open {url!r}: the folder {parent} does not exist; create it first."
             )
+        lock.ensure_not_served(
+            path
+        )  # a running `clientbase serve` holds the file: say so, not DuckDB's traceback
     try:
         duck = duckdb.connect(path)
     except duckdb.Error as exc:
         raise StoreError(f"Cannot open the DuckDB database {path!r}: {exc}") from exc
     # Every SQLAlchemy connection is a cursor of the same DuckDB instance: writes and Ibis reads agree,
     # and each pooled connection can serve its own thread.
-    engine = sa.create_engine("duckdb:///:memory:", creator=lambda: ConnectionWrapper(duck.cursor()))
+    # A queue pool, not the SingletonThreadPool a ':memory:' URL would pick: that one closes the connections of
+    # other threads beyond five, under their feet, when more threads (a web server's) use the store.
+    engine = sa.create_engine(
+        "duckdb:///:memory:",
+        creator=lambda: ConnectionWrapper(duck.cursor()),
+        poolclass=sa.pool.QueuePool,
+        pool_size=10,
+        max_overflow=30,
+    )
     backend = ibis.duckdb.from_connection(duck)
     return Store(url=url, engine=engine, ibis=backend, duck=duck)
 

@@ -1,0 +1,53 @@
+"""Keeps the materialised analysis current while the server runs: a daemon thread that refreshes it at
+start and then checks every ``refresh_every`` seconds whether the data moved on
+(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from clientbase.decisions import customer_metrics
+from clientbase.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Refresher:
+    """Start with :meth:`start`, stop with :meth:`stop` (the app's lifespan does both)."""
+
+    def __init__(self, store: Store, every: float, *, at_start: bool = True) -> None:
+        self.store = store
+        self.every = every
+        self.at_start = at_start
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: set after each check, for tests and the status of the pages
+        self.checked = threading.Event()
+
+    def run_once(self) -> None:
+        try:
+            done = customer_metrics.refresh_if_stale(self.store)
+            if done is not None:
+                log.info("materialised the analysis of %s customers in %.1f s", done.customers, done.seconds)
+        except Exception:  # the server keeps serving; the next check tries again
+            log.exception("refreshing the materialised analysis failed")
+        finally:
+            self.checked.set()
+
+    def _loop(self) -> None:
+        if self.at_start:
+            self.run_once()
+        while self.every > 0 and not self._stop.wait(self.every):
+            self.run_once()
+
+    def start(self) -> None:
+        if not self.at_start and self.every <= 0:
+            return
+        self._thread = threading.Thread(target=self._loop, name="clientbase-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
