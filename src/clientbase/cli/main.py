@@ -35,7 +35,7 @@ def main(
 
 #: Modules under clientbase.cli that add commands to ``app``, in the order `clientbase --help` lists them.
 #: To add a topic: create cli/<topic>.py with ``@app.command`` functions and add its name here.
-COMMAND_MODULES = ("demo", "exchange", "registry", "dedupe", "quality", "analyze", "clv", "value")
+COMMAND_MODULES = ("demo", "exchange", "registry", "dedupe", "quality", "analyze", "clv", "value", "forecast")
 
 
 def _register() -> None:
