@@ -7,8 +7,8 @@ their bottom forecasts, exact to the cent) in a month ahead. The gap is actual o
 
 The customers that carry a gap: over the months ahead, each customer of the line is expected to bring its
 share of the target (its share of the line's actual in the last twelve complete months), and its expected
-shortfall is its forecast minus that share. The shortfalls add up exactly to the line's forecast gap when
-the line had any sales in those twelve months; the largest are listed first.
+shortfall is its forecast minus that share. The shortfalls add up to the line's forecast gap (each share
+rounded to the cent) when the line had any sales in those twelve months; the largest are listed first.
 
 Only the head sets plans. The head and analysts see every line; a manager the lines of their own book.
 """

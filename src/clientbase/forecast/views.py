@@ -72,12 +72,9 @@ def customer_value_view(store: Any, result: BaseForecast) -> dict[str, Any]:
     x, t_x, age = (customers[c].to_numpy(dtype=np.float64) for c in ("frequency", "recency", "T"))
     weeks = DAYS_PER_MONTH / 7  # the value models count time in weeks
     cumulative = [np.zeros(len(customers))]
-    # months ahead of the last complete month: the first forecast month is 1
-    offset = 0 if not s.last_incomplete else 0
+    # month h ahead counts from as_of (the customer-value models' calibration end)
     for h in range(1, len(result.forecast_periods) + 1):
-        cumulative.append(
-            value.purchase_model.conditional_expected_purchases((h + offset) * weeks, x, t_x, age)
-        )
+        cumulative.append(value.purchase_model.conditional_expected_purchases(h * weeks, x, t_x, age))
     per_month = np.diff(np.vstack(cumulative), axis=0)  # months x customers
     weight = np.ones(len(customers))
     if measure in ("net_revenue", "net_contribution"):
