@@ -63,7 +63,7 @@ def candidate_models(kind: str, season: int) -> list[Any]:
     if kind == "smooth":
         return [
             AutoETS(season_length=season),
-            AutoARIMA(season_length=season),
+            AutoARIMA(season_length=season, max_p=1, max_q=1, max_P=1, max_Q=1, max_order=3),
             AutoTheta(season_length=season),
             floor,
         ]

@@ -327,10 +327,13 @@ class _Grid:
         self.bottom: dict[tuple[str, ...], int] = {}
 
     def cells(self, table: pa.Table) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        columns = [table[k].to_pylist() for k in self.keys]
-        rows = np.empty(table.num_rows, dtype=np.int64)
-        for i, key in enumerate(zip(*columns, strict=True)):
-            rows[i] = self.bottom.setdefault(tuple(str(v) for v in key), len(self.bottom))
+        rows = np.zeros(table.num_rows, dtype=np.int64)
+        if not self.keys:  # the total is the bottom: one series
+            self.bottom.setdefault((), 0)
+        else:
+            columns = [table[k].to_pylist() for k in self.keys]
+            for i, key in enumerate(zip(*columns, strict=True)):
+                rows[i] = self.bottom.setdefault(tuple(str(v) for v in key), len(self.bottom))
         cols = np.array([self.period_index[_as_date(d)] for d in table["period"].to_pylist()], dtype=np.int64)
         return rows, cols
 
