@@ -50,8 +50,8 @@ def demo_db() -> str:
 
 
 def run_clientbase(url: str, jobs: int) -> dict[str, Any]:
-    from clientbase.forecast.service import ForecastOptions, forecast_series
     from clientbase.forecast.series import build_series
+    from clientbase.forecast.service import ForecastOptions, forecast_series
     from clientbase.store import connect
 
     options = ForecastOptions(levels=LEVELS, views=False, jobs=jobs)
@@ -64,7 +64,10 @@ def run_clientbase(url: str, jobs: int) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for kind in forecast.fitted.kinds:
         kinds[kind] = kinds.get(kind, 0) + 1
+    from clientbase.forecast.document import accuracy_by_level
+
     return {
+        "accuracy": accuracy_by_level(forecast, series.levels, series.shown_levels),
         "series": len(series.keys),
         "bottom": series.n_bottom,
         "kinds": kinds,
@@ -76,6 +79,31 @@ def run_clientbase(url: str, jobs: int) -> dict[str, Any]:
         "history": series.as_float()[:, : series.complete],
         "fine": [i for i, lv in enumerate(series.levels) if lv in ("customer", "cell")],
     }
+
+
+def holdout(url: str) -> list[dict[str, Any]]:
+    """The last 12 complete months forecast from the data before them, against seasonal naive (MASE)."""
+    from clientbase.forecast.accuracy import scores, seasonal_scale
+    from clientbase.forecast.series import build_series
+    from clientbase.forecast.service import ForecastOptions, forecast_series
+    from clientbase.store import connect
+
+    with connect(url) as store:
+        after = build_series(store, levels=["segment"])
+        last = after.periods[after.complete - 1]
+        cut = dt.date(last.year - 1, last.month, 1)
+        cut = dt.date(cut.year + cut.month // 12, cut.month % 12 + 1, 1) - dt.timedelta(days=1)
+        before = build_series(store, levels=["segment"], as_of=cut)
+    forecast = forecast_series(before, ForecastOptions(levels=("segment",)))
+    train = before.as_float()[:, : before.complete]
+    actual = after.as_float()[:, after.complete - 12 : after.complete]
+    scale = seasonal_scale(train, 12)[:, None]
+    ours = scores(actual[:, None, :], forecast.mean[:, None, :] / 10**before.scale, scale)
+    naive = scores(actual[:, None, :], train[:, None, -12:], scale)
+    return [
+        {"series": before.ids[i], "mase": float(ours.mase[i]), "seasonal_naive_mase": float(naive.mase[i])}
+        for i in range(len(before.keys))
+    ]
 
 
 def _frame(values: Any) -> Any:
@@ -123,7 +151,9 @@ def run_plain_one_model(history: Any, jobs: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--db", help="database URL (default: the default demo, built once)")
     parser.add_argument("--write-docs", action="store_true")
@@ -133,6 +163,13 @@ def main() -> None:
     ours = run_clientbase(url, args.jobs)
     same = run_plain_same_work(ours["history"], ours["fine"], args.jobs)
     one = run_plain_one_model(ours["history"], args.jobs)
+    held = holdout(url)
+    for a in ours["accuracy"]:
+        print(f"backtest {a['level']}: {a}")
+    for h in held:
+        print(
+            f"last 12 months {h['series']}: MASE {h['mase']:.3f}, seasonal naive {h['seasonal_naive_mase']:.3f}"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()[0]
     print(
@@ -146,10 +183,18 @@ def main() -> None:
         f"peak {peak_mb:,.0f} MB; load {load:.1f}"
     )
     if args.write_docs:
-        write_docs(ours, same, one, peak_mb, load, args.jobs)
+        write_docs(ours, same, one, held, peak_mb, load, args.jobs)
 
 
-def write_docs(ours: dict[str, Any], same: float, one: float, peak_mb: float, load: float, jobs: int) -> None:
+def write_docs(
+    ours: dict[str, Any],
+    same: float,
+    one: float,
+    held: list[dict[str, Any]],
+    peak_mb: float,
+    load: float,
+    jobs: int,
+) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(ours["kinds"].items()))
     block = "\n".join(
@@ -168,6 +213,22 @@ def write_docs(ours: dict[str, Any], same: float, one: float, peak_mb: float, lo
             "",
             f"{ours['series']:,} series ({ours['bottom']:,} customers at the bottom; {kinds}), reconciled by "
             f"{ours['method']}, coherent to the cent: {ours['coherent']}; peak memory {peak_mb:,.0f} MB.",
+            "",
+            "Backtest of the chosen models by level (3 windows of 12 months):",
+            "",
+            "| level | series | beat seasonal naive | median MASE | seasonal naive's median MASE |",
+            "|---|---:|---:|---:|---:|",
+            *(
+                f"| {a['level']} | {a['series']:,} | {a.get('beat_seasonal_naive', '')} | {a.get('median_mase')} "
+                f"| {a.get('median_seasonal_naive_mase')} |"
+                for a in ours["accuracy"]
+            ),
+            "",
+            "The last 12 complete months forecast from the data before them (MASE on those months):",
+            "",
+            "| series | clientbase | seasonal naive |",
+            "|---|---:|---:|",
+            *(f"| {h['series']} | {h['mase']:.3f} | {h['seasonal_naive_mase']:.3f} |" for h in held),
             MARK_END,
         ]
     )

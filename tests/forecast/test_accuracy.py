@@ -37,10 +37,20 @@ def test_same_numbers_as_utilsforecast() -> None:
     actual = rng.gamma(4, 25, size=(3, 6))
     forecast = actual + rng.normal(0, 10, size=(3, 6))
     ids = np.repeat(["a", "b", "c"], 6)
-    df = pd.DataFrame({"unique_id": ids, "ds": np.tile(np.arange(31, 37), 3), "y": actual.ravel(), "m": forecast.ravel()})
-    train = pd.DataFrame({"unique_id": np.repeat(["a", "b", "c"], 30), "ds": np.tile(np.arange(1, 31), 3), "y": history.ravel()})
+    df = pd.DataFrame(
+        {"unique_id": ids, "ds": np.tile(np.arange(31, 37), 3), "y": actual.ravel(), "m": forecast.ravel()}
+    )
+    train = pd.DataFrame(
+        {
+            "unique_id": np.repeat(["a", "b", "c"], 30),
+            "ds": np.tile(np.arange(1, 31), 3),
+            "y": history.ravel(),
+        }
+    )
     ours = scores(actual[:, None, :], forecast[:, None, :], seasonal_scale(history, 12)[:, None])
-    theirs_mase = losses.mase(df, ["m"], seasonality=12, train_df=train).sort_values("unique_id")["m"].to_numpy()
+    theirs_mase = (
+        losses.mase(df, ["m"], seasonality=12, train_df=train).sort_values("unique_id")["m"].to_numpy()
+    )
     np.testing.assert_allclose(ours.mase, theirs_mase)
     theirs_smape = losses.smape(df, ["m"]).sort_values("unique_id")["m"].to_numpy()
     np.testing.assert_allclose(ours.smape, 200 * theirs_smape)  # M4's 0-200 % scale; utilsforecast's is 0-1

@@ -27,7 +27,18 @@ def _values(n: int, offset: float = 0.0) -> list[float]:
 
 def test_forecast_json_has_the_issue_shape(demo_path: Path) -> None:
     result = runner.invoke(
-        app, ["forecast", "--db", f"duckdb:///{demo_path}", "--horizon", "2", "--level", "total,segment", "--no-views", "--json"]
+        app,
+        [
+            "forecast",
+            "--db",
+            f"duckdb:///{demo_path}",
+            "--horizon",
+            "2",
+            "--level",
+            "total,segment",
+            "--no-views",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -41,7 +52,10 @@ def test_forecast_json_has_the_issue_shape(demo_path: Path) -> None:
 
 
 def test_forecast_prints_a_chart_and_the_backtest(demo_path: Path) -> None:
-    result = runner.invoke(app, ["forecast", "--db", f"duckdb:///{demo_path}", "--horizon", "2", "--level", "total", "--no-views"])
+    result = runner.invoke(
+        app,
+        ["forecast", "--db", f"duckdb:///{demo_path}", "--horizon", "2", "--level", "total", "--no-views"],
+    )
     assert result.exit_code == 0, result.output
     assert "Backtest by level" in result.output and any(c in result.output for c in "▁▂▃▄▅▆▇█")
     assert "2026-10 is incomplete" in result.output
@@ -49,7 +63,9 @@ def test_forecast_prints_a_chart_and_the_backtest(demo_path: Path) -> None:
 
 def test_forecast_file_csv_xlsx_parquet_give_the_same_forecast(tmp_path: Path) -> None:
     months, a, b = _months(30), _values(30), _values(30, 40.0)
-    rows = [("a", m, v) for m, v in zip(months, a, strict=True)] + [("b", m, v) for m, v in zip(months, b, strict=True)]
+    rows = [("a", m, v) for m, v in zip(months, a, strict=True)] + [
+        ("b", m, v) for m, v in zip(months, b, strict=True)
+    ]
     csv = tmp_path / "s.csv"
     csv.write_text("shop,month,sales\n" + "".join(f"{s},{m},{v}\n" for s, m, v in rows))
     xlsx = tmp_path / "s.xlsx"
@@ -59,11 +75,30 @@ def test_forecast_file_csv_xlsx_parquet_give_the_same_forecast(tmp_path: Path) -
         sheet.write_row(r, 0, row)
     book.close()
     parquet = tmp_path / "s.parquet"
-    pq.write_table(pa.table({"shop": [r[0] for r in rows], "month": [r[1] for r in rows], "sales": [r[2] for r in rows]}), parquet)
+    pq.write_table(
+        pa.table(
+            {"shop": [r[0] for r in rows], "month": [r[1] for r in rows], "sales": [r[2] for r in rows]}
+        ),
+        parquet,
+    )
     docs = []
     for path in (csv, xlsx, parquet):
         result = runner.invoke(
-            app, ["forecast", "file", str(path), "--time-col", "month", "--target-col", "sales", "--id-col", "shop", "--horizon", "3", "--json"]
+            app,
+            [
+                "forecast",
+                "file",
+                str(path),
+                "--time-col",
+                "month",
+                "--target-col",
+                "sales",
+                "--id-col",
+                "shop",
+                "--horizon",
+                "3",
+                "--json",
+            ],
         )
         assert result.exit_code == 0, result.output
         docs.append(json.loads(result.stdout))
@@ -72,14 +107,21 @@ def test_forecast_file_csv_xlsx_parquet_give_the_same_forecast(tmp_path: Path) -
     assert total["key"] == {"level": "total"} and first["key"] == {"level": "series", "id": "a"}
     assert [p["period"] for p in total["forecast"]] == ["2024-07", "2024-08", "2024-09"]
     for h in range(3):  # the ids add up to the total, to the cent
-        assert round(total["forecast"][h]["mean"] - first["forecast"][h]["mean"] - second["forecast"][h]["mean"], 6) == 0
+        assert (
+            round(
+                total["forecast"][h]["mean"] - first["forecast"][h]["mean"] - second["forecast"][h]["mean"], 6
+            )
+            == 0
+        )
     assert docs[0]["coherent"] is True
 
 
 def test_a_bad_value_in_a_file_names_its_row_and_column(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("month,sales\n2024-01-01,10\n2024-02-01,ten\n")
-    result = runner.invoke(app, ["forecast", "file", str(path), "--time-col", "month", "--target-col", "sales"])
+    result = runner.invoke(
+        app, ["forecast", "file", str(path), "--time-col", "month", "--target-col", "sales"]
+    )
     assert result.exit_code == 3
     assert "row 3" in result.output and "'sales'" in result.output and "'ten'" in result.output
     assert "Traceback" not in result.output
@@ -91,10 +133,14 @@ def test_plan_set_import_and_roles(demo_path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "plan.duckdb"
     copy.write_bytes(demo_path.read_bytes())
     db = f"duckdb:///{copy}"
-    ok = runner.invoke(app, ["plan", "set", "--as", "M01", "--month", "2026-11", "--target", "1000", "--db", db, "--json"])
+    ok = runner.invoke(
+        app, ["plan", "set", "--as", "M01", "--month", "2026-11", "--target", "1000", "--db", db, "--json"]
+    )
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["target"] == 1000.0
-    refused = runner.invoke(app, ["plan", "set", "--as", "M03", "--month", "2026-11", "--target", "1", "--db", db])
+    refused = runner.invoke(
+        app, ["plan", "set", "--as", "M03", "--month", "2026-11", "--target", "1", "--db", db]
+    )
     assert refused.exit_code == 6 and "only the head" in refused.output
     plan = tmp_path / "plan.csv"
     plan.write_text("owner_id,segment,month,target\nM03,*,2026-12,500\n")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from clientbase.forecast.accuracy import scores, seasonal_scale
-from clientbase.forecast.service import BaseForecast, ForecastOptions, forecast_base, forecast_series
 from clientbase.forecast.series import build_series
+from clientbase.forecast.service import BaseForecast, ForecastOptions, forecast_base, forecast_series
 from clientbase.registry.access import Actor
 from clientbase.store import Store
 from tests.forecast.conftest import END
@@ -58,7 +58,9 @@ def with_customers(demo_path: Any) -> BaseForecast:
         return forecast_base(store=store, actor=HEAD, options=options)
 
 
-def test_customers_add_up_to_segments_and_owners_to_the_total_to_the_cent(with_customers: BaseForecast) -> None:
+def test_customers_add_up_to_segments_and_owners_to_the_total_to_the_cent(
+    with_customers: BaseForecast,
+) -> None:
     doc = with_customers.document()
     assert doc["coherent"] is True and doc["reconciliation"]["bottom_level"] == "customer"
     by_level: dict[str, list[dict[str, Any]]] = {}
@@ -79,7 +81,9 @@ def test_customers_add_up_to_segments_and_owners_to_the_total_to_the_cent(with_c
     assert set(owner_of.values()) == {o["key"]["owner"] for o in by_level["owner"]}
 
 
-def test_the_incomplete_last_month_is_marked_and_never_fitted(demo: Store, with_customers: BaseForecast) -> None:
+def test_the_incomplete_last_month_is_marked_and_never_fitted(
+    demo: Store, with_customers: BaseForecast
+) -> None:
     doc = with_customers.document()
     assert doc["last_period"] == {"period": "2026-10", "complete": False}
     total = doc["series"][0]
@@ -99,6 +103,10 @@ def test_a_manager_forecasts_their_own_book(demo: Store) -> None:
     assert mine["scope"] == {"owner_id": "M03"}
     owned = {
         r[0]
-        for r in demo.table("counterparties").filter(lambda t: t.owner_id == "M03").select("counterparty_id").execute().itertuples(index=False)
+        for r in demo.table("counterparties")
+        .filter(lambda t: t.owner_id == "M03")
+        .select("counterparty_id")
+        .execute()
+        .itertuples(index=False)
     }
     assert {s["key"]["customer"] for s in mine["series"][1:]} <= owned

@@ -78,6 +78,8 @@ def test_gaps_and_the_customers_that_carry_them(store: Store) -> None:
     assert group["gap"] == ahead["gap"] and group["months"] == 1
     shortfalls = [c["shortfall"] for c in group["customers"]]
     assert shortfalls == sorted(shortfalls) and len(shortfalls) <= 3
-    everyone = plan_vs_forecast(store=store, actor=MANAGER, horizon=3, top=100_000)["shortfalls"][0]["customers"]
+    everyone = plan_vs_forecast(store=store, actor=MANAGER, horizon=3, top=100_000)["shortfalls"][0][
+        "customers"
+    ]
     # the customers' shortfalls add up to the gap, each share rounded to the cent
     assert abs(sum(c["shortfall"] for c in everyone) - group["gap"]) <= Decimal("0.01") * len(everyone)

@@ -65,4 +65,6 @@ def test_a_forecast_set_is_coherent_and_its_intervals_hold_the_mean() -> None:
     f = forecast_set(y, summing=S, aggregate=_aggregate, scale=2, horizon=4, season=1)
     assert f.coherent(_aggregate, 3)
     assert (f.mean == _aggregate(f.mean[3:])).all()
-    assert (f.lower[95] <= f.lower[80]).all() and (f.lower[80] <= f.mean).all() and (f.mean <= f.upper[80]).all()
+    assert (
+        (f.lower[95] <= f.lower[80]).all() and (f.lower[80] <= f.mean).all() and (f.mean <= f.upper[80]).all()
+    )

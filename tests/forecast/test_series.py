@@ -92,7 +92,11 @@ def test_a_cell_bottom_adds_up_to_every_level(store: Store) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"measure": "profit"}, "Unknown measure"), ({"freq": "day"}, "Unknown frequency"), ({"levels": ["city"]}, "Unknown level")],
+    [
+        ({"measure": "profit"}, "Unknown measure"),
+        ({"freq": "day"}, "Unknown frequency"),
+        ({"levels": ["city"]}, "Unknown level"),
+    ],
 )
 def test_unknown_options_say_what_is_known(store: Store, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):

@@ -189,7 +189,9 @@ def import_plan(*, store: Any, actor: Actor, path: str | Path) -> dict[str, Any]
         )
     with store.begin() as conn:
         managers, segments = _known(conn)
-    lines, problems, seen = [], [], {}
+    lines: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[Any, ...], int] = {}
     for number, cells in sheet.rows:
         raw = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(headers)}
         try:
@@ -265,7 +267,8 @@ def plan_vs_forecast(
     owners = np.array([a.get("owner", NONE_LABEL) for a in s.bottom_attributes], dtype=object)
     segs = np.array([a.get("segment", NONE_LABEL) for a in s.bottom_attributes], dtype=object)
     ids = [a["customer"] for a in s.bottom_attributes]
-    out, groups = [], {}
+    out: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str], list[tuple[int, int, np.ndarray[Any, Any]]]] = {}
     for line in lines:
         members = np.ones(n_b, dtype=bool)
         if line["owner_id"] != ANY:

@@ -334,7 +334,8 @@ class _Grid:
             columns = [table[k].to_pylist() for k in self.keys]
             for i, key in enumerate(zip(*columns, strict=True)):
                 rows[i] = self.bottom.setdefault(tuple(str(v) for v in key), len(self.bottom))
-        cols = np.array([self.period_index[_as_date(d)] for d in table["period"].to_pylist()], dtype=np.int64)
+        days = [_as_date(d) for d in table["period"].to_pylist()]
+        cols = np.array([self.period_index[d] for d in days if d is not None], dtype=np.int64)
         return rows, cols
 
     def add(

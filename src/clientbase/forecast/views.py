@@ -94,9 +94,10 @@ def customer_value_view(store: Any, result: BaseForecast) -> dict[str, Any]:
         f"{amount(view_total, s.scale):,.2f} over the {len(months)} months against the model view's "
         f"{amount(model_total, s.scale):,.2f} (difference {amount(gap, s.scale):,.2f})."
     )
-    if parts.get("new_customers") is not None:
+    new = parts.get("new_customers")
+    if new is not None:
         summary += (
-            f" In the last 12 months, customers new that year brought {amount(parts['new_customers'], s.scale):,.2f}"
+            f" In the last 12 months, customers new that year brought {amount(new, s.scale):,.2f}"
             f" and returns came to {amount(parts['returns'] or 0, s.scale):,.2f}; the customer-value view has neither."
         )
     return {

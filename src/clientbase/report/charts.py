@@ -69,7 +69,7 @@ def bridge_chart(analysis: Analysis) -> alt.Chart:
     )
 
 
-def forecast_chart(series: dict[str, Any], *, title: str, history_periods: int = 36) -> alt.LayerChart:
+def forecast_chart(series: dict[str, Any], *, title: str, history_periods: int = 36) -> Any:
     """History and forecast of one series of a forecast document, with its 80 % and 95 % intervals."""
     history = [
         {"period": p["period"], "value": float(p["value"])} for p in series["history"][-history_periods:]
