@@ -8,6 +8,7 @@ other row up from it in integers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,7 @@ def forecast_set(
     fitted = fit_and_forecast(
         history, horizon=horizon, season=season, fine_rows=fine_rows, windows=windows, jobs=jobs
     )
+    started = time.perf_counter()
     reconciled = reconcile(
         summing,
         fitted.mean,
@@ -86,6 +88,7 @@ def forecast_set(
     for level in LEVELS:
         spread = np.rint(Z[level] * reconciled.sd * unit).astype(np.int64)
         lower[level], upper[level] = mean - spread, mean + spread
+    fitted.seconds["reconcile"] = time.perf_counter() - started
     return CoherentForecast(
         scale=scale, fitted=fitted, reconciled=reconciled, mean=mean, lower=lower, upper=upper
     )

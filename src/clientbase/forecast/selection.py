@@ -14,8 +14,9 @@ frequency go through the same code.
 
 from __future__ import annotations
 
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,8 @@ class Fitted:
     #: in-sample one-step fitted values (NaN where a model has none), series x history
     fitted: Array
     season: int
+    #: wall time of the backtest and of the final fits
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _frame(values: Array, rows: Array) -> pd.DataFrame:
@@ -193,14 +196,15 @@ def fit_and_forecast(
         fine[fine_rows] = True
     kinds = [classify(values[i], fine=bool(fine[i])) for i in range(n_series)]
     plan = backtest_plan(n, horizon, season, windows)
+    started = time.perf_counter()
     models = [SEASONAL_NAIVE] * n_series
     beats = [False] * n_series
     chosen_scores: dict[str, Array] = {}
     floor_scores: dict[str, Array] = {}
     fields = ("mase", "smape", "wape", "bias", "bias_pct", "mae", "rmse")
-    for field in fields:
-        chosen_scores[field] = np.full(n_series, np.nan)
-        floor_scores[field] = np.full(n_series, np.nan)
+    for name in fields:
+        chosen_scores[name] = np.full(n_series, np.nan)
+        floor_scores[name] = np.full(n_series, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsforecast warns per series on short or flat histories
         if plan is not None:
@@ -210,10 +214,11 @@ def fit_and_forecast(
                 picked, wins = _choose(names, by_model)
                 for j, i in enumerate(rows):
                     models[i], beats[i] = picked[j], wins[j]
-                for field in fields:
-                    chosen_scores[field][rows] = _pick(by_model, picked, field)
-                    floor_scores[field][rows] = getattr(by_model[SEASONAL_NAIVE], field)
+                for name in fields:
+                    chosen_scores[name][rows] = _pick(by_model, picked, name)
+                    floor_scores[name][rows] = getattr(by_model[SEASONAL_NAIVE], name)
         rmse = chosen_scores["rmse"]
+        backtested = time.perf_counter()
         mean, sigma, lower, upper, fitted = _final(values, kinds, models, season, horizon, rmse, jobs)
     return Fitted(
         kinds=kinds,
@@ -228,6 +233,7 @@ def fit_and_forecast(
         upper=upper,
         fitted=fitted,
         season=season,
+        seconds={"backtest": backtested - started, "fit": time.perf_counter() - backtested},
     )
 
 

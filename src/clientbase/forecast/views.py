@@ -84,7 +84,8 @@ def customer_value_view(store: Any, result: BaseForecast) -> dict[str, Any]:
     monthly = per_month @ weight
     unit = 10**s.scale
     months = [period_text(p, "month") for p in result.forecast_periods]
-    view_total = int(np.rint(monthly.sum() * unit))
+    monthly_units = [int(v) for v in np.rint(monthly * unit)]
+    view_total = sum(monthly_units)  # the total is the sum of the months shown, to the cent
     model_total = int(f.mean[0].sum())
     gap = model_total - view_total
     explained = _explain(store, s.as_of, s.periods[: s.complete], owner, measure)
@@ -105,8 +106,7 @@ def customer_value_view(store: Any, result: BaseForecast) -> dict[str, Any]:
         "model": value.purchase_model.__class__.__name__,
         "customers": len(customers),
         "forecast": [
-            {"period": p, "mean": amount(int(np.rint(v * unit)), s.scale)}
-            for p, v in zip(months, monthly, strict=True)
+            {"period": p, "mean": amount(v, s.scale)} for p, v in zip(months, monthly_units, strict=True)
         ],
         "total": amount(view_total, s.scale),
         "model_view_total": amount(model_total, s.scale),
@@ -209,7 +209,8 @@ def pipeline_view(store: Any, result: BaseForecast) -> dict[str, Any]:
             expected[k:] += p * value[: horizon - k]
     unit = 10**s.scale
     months = [period_text(p, "month") for p in result.forecast_periods]
-    total = int(np.rint(expected.sum() * unit))
+    expected_units = [int(v) for v in np.rint(expected * unit)]
+    total = sum(expected_units)
     return {
         "title": title,
         "open_prospects": len(open_prospects),
@@ -217,10 +218,10 @@ def pipeline_view(store: Any, result: BaseForecast) -> dict[str, Any]:
         "forecast": [
             {
                 "period": p,
-                "expected_value": amount(int(np.rint(v * unit)), s.scale),
+                "expected_value": amount(v, s.scale),
                 "expected_conversions": round(float(c), 3),
             }
-            for p, v, c in zip(months, expected, conversions, strict=True)
+            for p, v, c in zip(months, expected_units, conversions, strict=True)
         ],
         "total": amount(total, s.scale),
         "summary": (
