@@ -25,11 +25,8 @@ from clientbase.cli.common import (
 )
 from clientbase.cli.main import app
 
-forecast_app = typer.Typer(
-    help="Forecast sales volume and profit from the base: models chosen by backtest, reconciled across levels.\n\n"
-    "Example: clientbase forecast --horizon 12 --measure net_revenue --level total,segment,owner",
-    invoke_without_command=True,
-)
+# no help here: the callback's docstring (with its example) is the group's help
+forecast_app = typer.Typer(invoke_without_command=True)
 app.add_typer(forecast_app, name="forecast")
 
 AsOption = Annotated[
