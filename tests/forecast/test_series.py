@@ -78,6 +78,11 @@ def test_a_manager_sees_their_own_book(store: Store) -> None:
     assert {k.get("customer") for k in cost.keys[1:]} == {"A", "C"}  # C cost its visits
 
 
+def test_an_empty_book_is_a_clear_error(store: Store) -> None:
+    with pytest.raises(ConfigurationError, match="among the customers of M9"):
+        build_series(store, levels=["customer"], as_of=AS_OF, owner_id="M9")
+
+
 def test_weeks_start_on_monday(store: Store) -> None:
     s = build_series(store, freq="week", as_of=AS_OF)
     assert all(p.weekday() == 0 for p in s.periods)

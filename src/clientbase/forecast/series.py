@@ -440,6 +440,9 @@ def build_series(
     attrs = _attributes(tables, bottom_cols, owner_id)
     grid = _Grid([f"{_KEY}{c}" for c in bottom_cols], periods)
     cells = _measure_cells(tables, measure, grid, attrs, freq, end, periods[0])
+    if not grid.bottom:
+        whose = f" among the customers of {owner_id}" if owner_id else ""
+        raise ConfigurationError(f"No {measure} on or before {end}{whose}: there is nothing to forecast.")
     return assemble(
         measure=measure,
         freq=freq,
