@@ -14,6 +14,17 @@ from clientbase.forecast.accuracy import scores, seasonal_scale
 from clientbase.forecast.selection import fit_and_forecast
 
 
+def test_air_passengers_is_box_and_jenkins_series_g() -> None:
+    # SAS/ETS User's Guide, PROC ARIMA Example "Seasonal Model for the Airline Series": the twice
+    # differenced log series (1-B)(1-B^12) log x has 131 observations, mean 0.000291, standard deviation 0.045673
+    x = np.log(np.asarray(AirPassengers, dtype=np.float64))
+    once = np.diff(x)
+    twice = once[12:] - once[:-12]
+    assert len(twice) == 131
+    assert twice.mean() == pytest.approx(0.000291, abs=5e-7)
+    assert twice.std() == pytest.approx(0.045673, abs=5e-7)
+
+
 def test_airline_model_matches_box_jenkins_as_r_estimates_it() -> None:
     # ARIMA(0,1,1)(0,1,1)[12] on log(AirPassengers) (Box & Jenkins' airline model); R's arima() gives
     # ma1 = -0.4018, sma1 = -0.5569, sigma^2 = 0.001348, log likelihood 244.7, AIC -483.4
