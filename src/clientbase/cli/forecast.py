@@ -48,7 +48,7 @@ def sparkline(values: list[float]) -> str:
 
     Example:
         >>> sparkline([1.0, 2.0, 3.0])
-        '▁▄█'
+        '▁▅█'
     """
     if not values:
         return ""

@@ -59,7 +59,7 @@ def scores(actual: Array, forecast: Array, scales: Array) -> Scores:
         >>> y = np.array([[[10.0, 20.0]]]); f = np.array([[[12.0, 16.0]]])
         >>> s = scores(y, f, np.array([[3.0]]))
         >>> float(s.mase[0]), round(float(s.smape[0]), 2), float(s.wape[0]), float(s.bias[0])
-        (1.0, 16.16, 0.2, -1.0)
+        (1.0, 20.2, 0.2, -1.0)
     """
     error = forecast - actual
     absolute = np.abs(error)
