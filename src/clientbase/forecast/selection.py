@@ -114,11 +114,16 @@ def _frame(values: Array, rows: Array) -> pd.DataFrame:
     )
 
 
-def _statsforecast(models: list[Any], season: int, jobs: int) -> Any:
+#: below this many series one process does the work: starting statsforecast's worker pool costs more
+PARALLEL_FROM = 200
+
+
+def _statsforecast(models: list[Any], season: int, jobs: int, n_series: int) -> Any:
     from statsforecast import StatsForecast
     from statsforecast.models import SeasonalNaive
 
-    return StatsForecast(models=models, freq=1, n_jobs=jobs, fallback_model=SeasonalNaive(season))
+    workers = jobs if n_series >= PARALLEL_FROM else 1
+    return StatsForecast(models=models, freq=1, n_jobs=workers, fallback_model=SeasonalNaive(season))
 
 
 def _backtest(
@@ -126,7 +131,7 @@ def _backtest(
 ) -> tuple[list[str], dict[str, Scores]]:
     models = candidate_models(kind, season)
     names = [str(m) for m in models]
-    sf = _statsforecast(models, season, jobs)
+    sf = _statsforecast(models, season, jobs, len(rows))
     cv = sf.cross_validation(
         df=_frame(values, rows), h=plan.horizon, n_windows=plan.windows, step_size=plan.step, refit=True
     )
@@ -249,7 +254,7 @@ def _final(
         groups.setdefault((kind, model), []).append(i)
     for (kind, name), members in sorted(groups.items()):
         rows = np.array(members)
-        sf = _statsforecast([model_named(name, kind, season)], season, jobs)
+        sf = _statsforecast([model_named(name, kind, season)], season, jobs, len(rows))
         native = name in WITH_INTERVALS
         fc = sf.forecast(df=_frame(values, rows), h=horizon, level=[95] if native else None, fitted=True)
         fc = fc.sort_values(["unique_id", "ds"])
