@@ -77,7 +77,7 @@ def run_clientbase(url: str, jobs: int) -> dict[str, Any]:
         "build_s": built - started,
         "forecast_s": done - built,
         "total_s": done - started,
-        "history": series.as_float()[:, : series.complete],
+        "history": series.as_float()[:, series.fitted],
         "fine": [i for i, lv in enumerate(series.levels) if lv in ("customer", "cell")],
     }
 
@@ -96,7 +96,7 @@ def holdout(url: str) -> list[dict[str, Any]]:
         cut = dt.date(cut.year + cut.month // 12, cut.month % 12 + 1, 1) - dt.timedelta(days=1)
         before = build_series(store, levels=["segment"], as_of=cut)
     forecast = forecast_series(before, ForecastOptions(levels=("segment",)))
-    train = before.as_float()[:, : before.complete]
+    train = before.as_float()[:, before.fitted]
     actual = after.as_float()[:, after.complete - 12 : after.complete]
     scale = seasonal_scale(train, 12)[:, None]
     ours = scores(actual[:, None, :], forecast.mean[:, None, :] / 10**before.scale, scale)

@@ -36,7 +36,7 @@ def holdout(demo_path: Any) -> dict[str, Any]:
 def test_the_last_twelve_months_beat_seasonal_naive(holdout: dict[str, Any]) -> None:
     before, after, f = holdout["before"], holdout["after"], holdout["forecast"]
     assert after.keys == before.keys
-    train = before.as_float()[:, : before.complete]
+    train = before.as_float()[:, before.fitted]
     actual = after.as_float()[:, -12:]
     predicted = f.mean / 10**before.scale
     naive = train[:, -12:]  # seasonal naive: the same month a year before
@@ -86,8 +86,10 @@ def test_the_incomplete_last_month_is_marked_and_never_fitted(
 ) -> None:
     doc = with_customers.document()
     assert doc["last_period"] == {"period": "2026-10", "complete": False}
+    # the demo's three years start on 2023-10-17: a partial first month, shown as such and not fitted
+    assert doc["first_period"] == {"period": "2023-10", "complete": False, "fitted": False}
     total = doc["series"][0]
-    assert total["history"][-1]["period"] == "2026-09"
+    assert total["history"][0]["period"] == "2023-11" and total["history"][-1]["period"] == "2026-09"
     assert total["incomplete"]["period"] == "2026-10" and total["forecast"][0]["period"] == "2026-10"
     # changing the incomplete month changes no forecast: the models never see it
     s = build_series(demo, levels=["total"])

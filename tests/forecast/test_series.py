@@ -69,6 +69,8 @@ def test_the_last_incomplete_month_is_marked(store: Store) -> None:
     assert s.last_incomplete and s.complete == len(s.periods) - 1
     full = build_series(store, as_of=d(2025, 1, 31))
     assert not full.last_incomplete and full.complete == len(full.periods)
+    # the first order is on 2022-12-31: December 2022 is partial, so the fit starts in January 2023
+    assert full.first_incomplete and full.fitted == slice(1, len(full.periods))
 
 
 def test_a_manager_sees_their_own_book(store: Store) -> None:

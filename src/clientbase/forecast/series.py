@@ -14,14 +14,16 @@ bottom key and period). Levels group by the counterparty's *current* attributes:
 owner today, not the manager who took the order.
 
 The last period is *incomplete* when ``as_of`` falls before its last day: it is kept in the history,
-marked, and never fitted (the models see complete periods only).
+marked, and never fitted (the models see complete periods only). So is the first period when the data
+start after its first day (a demo or an export that begins mid-month would look like a slump), as long as
+two complete periods remain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -88,6 +90,8 @@ class SeriesSet:
     shown_levels: tuple[str, ...]
     #: attributes of each bottom series (segment, owner ...), for roll-ups such as plans
     bottom_attributes: list[dict[str, str]]
+    #: whether the data start after the first day of the first period (then it is not fitted)
+    first_incomplete: bool = False
 
     @property
     def n_bottom(self) -> int:
@@ -111,6 +115,12 @@ class SeriesSet:
     def complete(self) -> int:
         """Number of complete periods (those a model may fit)."""
         return len(self.periods) - int(self.last_incomplete)
+
+    @property
+    def fitted(self) -> slice:
+        """The periods a model fits: the complete ones, without a partial first period when two remain."""
+        start = 1 if self.first_incomplete and self.complete >= 3 else 0
+        return slice(start, self.complete)
 
     @property
     def ids(self) -> list[str]:
@@ -443,7 +453,7 @@ def build_series(
     if not grid.bottom:
         whose = f" among the customers of {owner_id}" if owner_id else ""
         raise ConfigurationError(f"No {measure} on or before {end}{whose}: there is nothing to forecast.")
-    return assemble(
+    result = assemble(
         measure=measure,
         freq=freq,
         as_of=end,
@@ -454,6 +464,7 @@ def build_series(
         bottom_keys=sorted(grid.bottom, key=grid.bottom.__getitem__),
         cells=cells,
     )
+    return replace(result, first_incomplete=first > periods[0])
 
 
 def _level_of(shown: tuple[str, ...], bottom_columns: list[str]) -> str:

@@ -91,7 +91,7 @@ class BaseForecast:
     def document(self) -> dict[str, Any]:
         """The forecast as one JSON-ready document (the ``--json`` shape of docs/forecast.md)."""
         s, f, o = self.series, self.forecast, self.options
-        complete = s.complete
+        fitted = s.fitted
         incomplete = None
         if s.last_incomplete:
             incomplete = (period_text(s.periods[-1], s.freq), s.values[:, -1])
@@ -103,6 +103,11 @@ class BaseForecast:
             "horizon": o.horizon,
             "levels": list(s.shown_levels),
             "scope": self.scope,
+            "first_period": {
+                "period": period_text(s.periods[0], s.freq),
+                "complete": not s.first_incomplete,
+                "fitted": fitted.start == 0,
+            },
             "last_period": {
                 "period": period_text(s.periods[-1], s.freq),
                 "complete": not s.last_incomplete,
@@ -119,8 +124,8 @@ class BaseForecast:
                 f,
                 rows=shown,
                 keys=s.keys,
-                history=s.values[:, :complete],
-                history_periods=[period_text(p, s.freq) for p in s.periods[:complete]],
+                history=s.values[:, fitted],
+                history_periods=[period_text(p, s.freq) for p in s.periods[fitted]],
                 forecast_periods=[period_text(p, s.freq) for p in self.forecast_periods],
                 incomplete=incomplete,
             ),
@@ -197,14 +202,14 @@ def forecast_base(
 
 def forecast_series(series: SeriesSet, options: ForecastOptions) -> CoherentForecast:
     """The coherent forecast of a :class:`SeriesSet` on its complete periods."""
-    complete = series.complete
-    if complete < 2:
+    fitted = series.fitted
+    if fitted.stop - fitted.start < 2:
         raise ConfigurationError(
-            f"Only {complete} complete {series.freq}(s) of history up to {series.as_of}: a forecast needs two."
+            f"Only {series.complete} complete {series.freq}(s) of history up to {series.as_of}: a forecast needs two."
         )
     fine = [i for i, level in enumerate(series.levels) if level in ("customer", "cell")]
     return forecast_set(
-        series.as_float()[:, :complete],
+        series.as_float()[:, fitted],
         summing=series.summing_matrix(),
         aggregate=series.aggregate,
         scale=series.scale,
