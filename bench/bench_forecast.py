@@ -121,6 +121,7 @@ def _frame(values: Any) -> Any:
 def run_plain_same_work(history: Any, fine: list[int], jobs: int) -> float:
     import numpy as np
     from statsforecast import StatsForecast
+    from statsforecast.models import SeasonalNaive
 
     from clientbase.forecast.candidates import candidate_models, classify
     from clientbase.forecast.selection import backtest_plan
@@ -133,7 +134,10 @@ def run_plain_same_work(history: Any, fine: list[int], jobs: int) -> float:
     started = time.perf_counter()
     for kind in sorted(set(kinds)):
         values = history[kinds == kind]
-        sf = StatsForecast(models=candidate_models(kind, 12), freq=1, n_jobs=jobs)
+        # the same fallback as clientbase: TSB fails on a window whose training data are all zero
+        sf = StatsForecast(
+            models=candidate_models(kind, 12), freq=1, n_jobs=jobs, fallback_model=SeasonalNaive(12)
+        )
         sf.cross_validation(df=_frame(values), h=plan.horizon, n_windows=plan.windows, step_size=plan.step)
         intervals = [95, 80] if kind in ("smooth", "fine", "zero") else None
         sf.forecast(df=_frame(values), h=12, level=intervals)
