@@ -94,6 +94,16 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
 def prepare_files(folder: Path, runner: CliRunner) -> None:
     """The files the examples name (see the module docstring), made from the demo in ``folder``."""
     db = folder / "clientbase.duckdb"
+    monthly = _sql(
+        db,
+        "SELECT strftime(date_trunc('month', order_date), '%Y-%m') AS month, "
+        "sum(quantity * net_price) FROM order_lines GROUP BY 1 ORDER BY 1",
+    )
+    with (folder / "sales.csv").open("w", newline="", encoding="utf-8") as f:  # a series file to forecast
+        csv.writer(f).writerows([["month", "sales"], *monthly])
+    (folder / "plan.csv").write_text(  # the head's plan for M03, every segment, two months
+        "owner_id,segment,month,target\nM03,*,2026-11,120000\nM03,*,2026-12,125000\n", encoding="utf-8"
+    )
     (folder / "new-password.txt").write_text("a long new password 42\n", encoding="utf-8")
     examples = folder / "docs" / "examples"  # the what-if example the repository ships
     examples.mkdir(parents=True)

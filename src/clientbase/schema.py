@@ -947,6 +947,53 @@ scenarios = sa.Table(
 
 
 # ==========================================================================================================
+# -- forecast: sales plans set by the head (issue 15; migration 0007) -------------------------------------
+# ==========================================================================================================
+
+#: the measures a plan can target (those the forecast knows)
+PLAN_MEASURES = ("net_revenue", "quantity", "orders", "net_contribution")
+#: stands for "every owner" or "every segment" in a plan line
+PLAN_ANY = "*"
+
+plan_targets = sa.Table(
+    "plan_targets",
+    metadata,
+    column(
+        "measure",
+        sa.String(32),
+        Field("Measure planned", "net_revenue", required=True, enum=PLAN_MEASURES),
+        primary_key=True,
+    ),
+    column(
+        "month",
+        sa.Date,
+        Field("First day of the month planned", "2026-11-01", required=True),
+        primary_key=True,
+    ),
+    column(
+        "owner_id",
+        ID,
+        Field("Manager the target is for; * for every owner", "M03", required=True),
+        primary_key=True,
+    ),
+    column(
+        "segment",
+        sa.String(64),
+        Field("Segment the target is for; * for every segment", "installers", required=True),
+        primary_key=True,
+    ),
+    column(
+        "target",
+        sa.Numeric(18, 3),
+        Field("Target for the month, in the measure's unit", "120000.00", required=True),
+    ),
+    column("set_by", ID, Field("Who set it (the head)", "M01", references="managers.manager_id")),
+    column("set_at", TIMESTAMP, Field("When, UTC", "2026-10-02 09:00:00", required=True)),
+    comment="Sales plan: a target per measure, month, owner and segment, set by the head.",
+)
+
+
+# ==========================================================================================================
 # -- form: acquisition campaigns and what they cost (issue 16; migration 0008) -----------------------------
 # ==========================================================================================================
 

@@ -227,6 +227,12 @@ def report_command(
     as_of: AsOfOption = None,
     compare_start: CompareFromOption = None,
     compare_end: CompareToOption = None,
+    forecast: Annotated[
+        bool,
+        typer.Option(
+            "--forecast", help="Add the net-revenue forecast (total, segment, owner) with its chart."
+        ),
+    ] = False,
 ) -> None:
     """Write the analysis as a self-contained HTML report (charts, no network) and/or an XLSX workbook.
 
@@ -237,9 +243,19 @@ def report_command(
     from clientbase.report import write_html, write_xlsx
 
     a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    forecast_document = None
+    if forecast and out is not None:
+        from clientbase.forecast.service import ForecastOptions, forecast_base
+        from clientbase.registry.access import Actor
+
+        with open_store(db) as store, cli_errors():
+            result = forecast_base(
+                store=store, actor=Actor("local", "analyst"), options=ForecastOptions(views=False)
+            )
+            forecast_document = result.document()
     with cli_errors():
         if out is not None:
-            write_html(a, out)
+            write_html(a, out, forecast=forecast_document)
             console.print(f"wrote {out}")
         if xlsx is not None:
             write_xlsx(a, xlsx)

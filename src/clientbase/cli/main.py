@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "targeting",
     "serve",
     "users",
+    "forecast",
 )
 
 

@@ -131,3 +131,32 @@ def matrix_chart(matrix: CustomerMatrix, *, max_points: int = 2000) -> Any:
     return alt.layer(dots, cost_rule, price_rule).properties(
         title="Customer matrix: net price realised against cost-to-serve", width=560, height=380
     )
+
+
+def forecast_chart(series: dict[str, Any], *, title: str, history_periods: int = 36) -> Any:
+    """History and forecast of one series of a forecast document, with its 80 % and 95 % intervals."""
+    history = [
+        {"period": p["period"], "value": float(p["value"])} for p in series["history"][-history_periods:]
+    ]
+    ahead = [
+        {"period": p["period"], **{k: float(p[k]) for k in ("mean", "lo80", "hi80", "lo95", "hi95")}}
+        for p in series["forecast"]
+    ]
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
+    past = (
+        alt.Chart(alt.Data(values=history))
+        .mark_line(color="#4c78a8")
+        .encode(x=x, y=alt.Y("value:Q", title=title))
+    )
+    future = alt.Chart(alt.Data(values=ahead))
+    band95 = future.mark_area(opacity=0.18, color="#f58518").encode(x=x, y="lo95:Q", y2="hi95:Q")
+    band80 = future.mark_area(opacity=0.32, color="#f58518").encode(x=x, y="lo80:Q", y2="hi80:Q")
+    mean = future.mark_line(color="#f58518", point=True).encode(
+        x=x,
+        y="mean:Q",
+        tooltip=[
+            "period:O",
+            *(alt.Tooltip(f"{k}:Q", format=",.2f") for k in ("mean", "lo80", "hi80", "lo95", "hi95")),
+        ],
+    )
+    return alt.layer(band95, band80, past, mean).properties(title=f"Forecast: {title}", width=640, height=300)

@@ -28,7 +28,7 @@ from clientbase.analytics.run import Analysis
 from clientbase.analytics.standing import CUSTOMER_DEFINITION
 from clientbase.decisions.matrix import customer_matrix
 from clientbase.report import labels
-from clientbase.report.charts import bridge_chart, matrix_chart, whale_chart
+from clientbase.report.charts import bridge_chart, forecast_chart, matrix_chart, whale_chart
 
 #: customers listed at each end of the ranking in the HTML (the workbook has them all)
 SHOWN = 25
@@ -133,10 +133,15 @@ def rollup_tables(a: Analysis) -> dict[str, list[RollupRow]]:
 
 
 def render_html(
-    analysis: Analysis, *, javascript: str | None = None, generated_at: dt.datetime | None = None
+    analysis: Analysis,
+    *,
+    javascript: str | None = None,
+    generated_at: dt.datetime | None = None,
+    forecast: dict[str, Any] | None = None,
 ) -> str:
     """The report as one HTML string (``javascript``: the Vega bundle, looked up when not given;
-    ``generated_at``: the time it says it was generated, default now)."""
+    ``generated_at``: the time it says it was generated, default now; ``forecast``: a forecast document,
+    :meth:`clientbase.forecast.service.BaseForecast.document`, adds its section)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("clientbase.report", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -159,6 +164,9 @@ def render_html(
         "bridge": bridge_chart(analysis).to_dict(),
         "matrix": matrix_chart(matrix).to_dict(),
     }
+    if forecast is not None:
+        title = f"{forecast['measure'].replace('_', ' ')} ({analysis.currency})"
+        charts["forecast"] = forecast_chart(forecast["series"][0], title=title).to_dict()
     when = generated_at or dt.datetime.now().astimezone()
     return env.get_template("report.html").render(
         a=analysis,
@@ -178,6 +186,7 @@ def render_html(
         rollups=rollup_tables(analysis),
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         javascript=javascript if javascript is not None else _javascript(),
+        forecast=forecast,
     )
 
 
@@ -188,8 +197,8 @@ def _javascript() -> str:
     return str(cast(Any, vl_convert).javascript_bundle()).replace("</script", "<\\/script")
 
 
-def write_html(analysis: Analysis, path: Path | str) -> Path:
+def write_html(analysis: Analysis, path: Path | str, *, forecast: dict[str, Any] | None = None) -> Path:
     """Write :func:`render_html` to ``path``."""
     path = Path(path)
-    path.write_text(render_html(analysis), encoding="utf-8")
+    path.write_text(render_html(analysis, forecast=forecast), encoding="utf-8")
     return path

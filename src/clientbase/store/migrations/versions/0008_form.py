@@ -1,13 +1,13 @@
 """Form the base: acquisition campaigns and their external cost.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from clientbase.store.migrate import create_tables
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 
 TABLES = ["campaigns"]
 
