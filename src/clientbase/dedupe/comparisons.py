@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clientbase.dedupe.text import fold_sql
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,6 @@ def _null(*cols: str) -> str:
     return " AND ".join(f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in cols)
 
 
-def _side(col: str, side: str) -> str:
-    return f'"{col}_{side}"'
-
-
 def _eq(col: str) -> str:
     return f'"{col}_l" = "{col}_r"'
 
@@ -46,14 +41,21 @@ def _jw(col: str, at_least: float) -> str:
 
 
 def _edits(col: str, at_most: int) -> str:
-    return f'damerau_levenshtein("{col}_l", "{col}_r") <= {at_most}'
-
-
-def _same_digits(col: str) -> str:
-    """The numbers in two texts agree (``Filiale 1`` and ``Filiale 2`` are one letter apart, not the same)."""
+    """Damerau-Levenshtein distance at most ``at_most``, behind cheap tests that DuckDB runs first (the edit
+    distance itself is slow): the lengths differ by at most that much, and one edit leaves the first or
+    the last half of a text as it was (two edits, nearly always a third)."""
+    left, right = f'"{col}_l"', f'"{col}_r"'
+    size = f"(length({left}) // {2 if at_most == 1 else 3})"
     return (
-        f"regexp_replace(\"{col}_l\", '[^0-9]', '', 'g') = regexp_replace(\"{col}_r\", '[^0-9]', '', 'g')"
+        f"abs(length({left}) - length({right})) <= {at_most} "
+        f"AND (left({left}, {size}) = left({right}, {size}) OR right({left}, {size}) = right({right}, {size})) "
+        f"AND damerau_levenshtein({left}, {right}) <= {at_most}"
     )
+
+
+def _within(col: str) -> str:
+    """Every word of one side's list ``col`` is in the other's."""
+    return f'(list_has_all("{col}_l", "{col}_r") OR list_has_all("{col}_r", "{col}_l"))'
 
 
 def _comparison(name: str, description: str, null: str, levels: list[Level]) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def _comparison(name: str, description: str, null: str, levels: list[Level]) -> 
 
 def company_name() -> dict[str, Any]:
     """Company names: legal forms, script, case and punctuation already removed."""
-    words_l, words_r = "string_split(\"name_sorted_l\", ' ')", "string_split(\"name_sorted_r\", ' ')"
+    # the numbers in two names agree: "Filiale 1" and "Filiale 2" are one letter apart, not the same
+    digits = _eq("name_digits")
     return _comparison(
         "name",
         "company name",
@@ -90,14 +93,9 @@ def company_name() -> dict[str, Any]:
             Level("same name", _eq("name_base"), 0.55, 1e-4),
             Level("same words, other order", _eq("name_sorted"), 0.05, 1e-5),
             Level("same name, umlauts written out", _eq("name_fold"), 0.03, 1e-5),
-            Level("one letter off", f"{_edits('name_sorted', 1)} AND {_same_digits('name_sorted')}", 0.12, 2e-5),
-            Level("nearly the same name", f"{_jw('name_sorted', 0.94)} AND {_same_digits('name_sorted')}", 0.1, 1e-3),
-            Level(
-                "one name within the other",
-                f"list_has_all({words_l}, {words_r}) OR list_has_all({words_r}, {words_l})",
-                0.05,
-                1e-3,
-            ),
+            Level("one letter off", f"{_edits('name_sorted', 1)} AND {digits}", 0.12, 2e-5),
+            Level("nearly the same name", f"{_jw('name_sorted', 0.94)} AND {digits}", 0.1, 1e-3),
+            Level("one name within the other", _within("name_words"), 0.05, 1e-3),
             Level("similar name", _jw("name_sorted", 0.84), 0.08, 1e-2),
         ],
     )
@@ -137,15 +135,14 @@ def given_name() -> dict[str, Any]:
 
 def family_name() -> dict[str, Any]:
     """People's family names: the same (also without spaces), swapped, a typo, one part of a double name."""
-    parts = "list_has_any(string_split(\"family_l\", ' '), string_split(\"family_r\", ' '))"
-    folded = f"{fold_sql(_side('family_key', 'l'))} = {fold_sql(_side('family_key', 'r'))}"
+    parts = 'list_has_any("family_words_l", "family_words_r")'
     return _comparison(
         "family_name",
         "family name",
         _null("family"),
         [
             Level("same family name", f"{_eq('family_key')} OR {_SWAPPED}", 0.65, 1e-3, "family_key"),
-            Level("same family name, umlauts written out", folded, 0.02, 1e-4),
+            Level("same family name, umlauts written out", _eq("family_fold"), 0.02, 1e-4),
             Level("one letter off", _edits("family_key", 1), 0.12, 3e-4),
             Level("nearly the same", _jw("family_key", 0.92), 0.06, 1e-3),
             Level("one part of a double name", parts, 0.02, 1e-4),
@@ -178,7 +175,7 @@ def birth_date() -> dict[str, Any]:
 
 def identifier(col: str, description: str) -> dict[str, Any]:
     """An identifier (national id, VAT, registration number): the same, one or two characters off."""
-    two = f'{_edits(col, 2)} AND length("{col}_l") >= 6'
+    two = f'length("{col}_l") >= 6 AND {_edits(col, 2)}'
     return _comparison(
         col,
         description,
@@ -198,16 +195,11 @@ def email(columns: set[str]) -> dict[str, Any]:
     if "email" in mail:
         levels.append(Level("same e-mail", _eq("email"), 0.45, 1e-5))
     if "domain" in mail:
-        stem = "regexp_replace(regexp_extract(\"domain_{s}\", '([^.]+)\\.(?:(?:co|com|org|net|ac|gov)\\.)?[a-z]+$', 1), '-', '', 'g')"
-        left, right = stem.format(s="l"), stem.format(s="r")
         levels += [
             Level("same company domain", _eq("domain"), 0.3, 1e-4),
-            Level("same domain name, other ending", f"nullif({left}, '') = {right}", 0.03, 2e-5),
+            Level("same domain name, other ending", _eq("domain_stem"), 0.03, 2e-5),
             Level(
-                "domain one letter off",
-                f"damerau_levenshtein({left}, {right}) <= 1 AND {_same_digits('domain')}",
-                0.03,
-                1e-4,
+                "domain one letter off", f"{_edits('domain_stem', 1)} AND {_eq('domain_digits')}", 0.03, 1e-4
             ),
         ]
     return _comparison("email", "e-mail and domain", _null(*mail), levels)
@@ -221,7 +213,7 @@ def phone() -> dict[str, Any]:
         [
             Level("same number", _eq("phone"), 0.65, 1e-5),
             Level("same last 7 digits", _eq("phone7"), 0.05, 1e-4),
-            Level("one digit off", f'{_edits("phone", 1)} AND length("phone_l") >= 8', 0.04, 1e-4),
+            Level("one digit off", f'length("phone_l") >= 8 AND {_edits("phone", 1)}', 0.04, 1e-4),
         ],
     )
 
@@ -236,11 +228,7 @@ def place(columns: set[str]) -> dict[str, Any]:
         same_number = '"address_number_l" = "address_number_r"'
         no_number = '("address_number_l" IS NULL OR "address_number_r" IS NULL)'
         # every word of one address in the other, both with a street name (not a bare house number)
-        within = (
-            "(list_has_all(string_split(\"address_l\", ' '), string_split(\"address_r\", ' ')) "
-            "OR list_has_all(string_split(\"address_r\", ' '), string_split(\"address_l\", ' '))) "
-            "AND \"street_key_l\" IS NOT NULL AND \"street_key_r\" IS NOT NULL"
-        )
+        within = _within("address_words") + ' AND "street_key_l" IS NOT NULL AND "street_key_r" IS NOT NULL'
         levels += [
             Level("same address", _eq("address_key") + in_area, 0.55, 1e-5),
             Level("similar address", f"{_jw('address_key', 0.9)} AND {same_number}{in_area}", 0.2, 1e-4),

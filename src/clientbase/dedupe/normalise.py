@@ -19,7 +19,8 @@ role                      normalised columns
 ``tax_id``,               two-letter country prefix is dropped (``SE 5566-7788 9901`` = ``5566778899 01``)
 ``registration_id``
 ``email``                 ``email`` (lower case) and ``domain`` (its domain, unless a free-mail domain)
-``website``, ``domain``   ``domain`` (host without ``www.``) where the e-mail gives none
+``website``, ``domain``   ``domain`` (host without ``www.``) where the e-mail gives none; ``domain_stem``
+                          (without ending and hyphens: ``mueller-bau.de`` -> ``muellerbau``)
 ``phone``                 ``phone``: E.164 (``+46812345678``) using the row's country (or
                           ``default_country``) for numbers written nationally; ``phone7``: last 7 digits
 ``postcode``              upper case, letters and digits only
@@ -418,15 +419,18 @@ def normalise_into(
             f"{words}[1] AS name_tok1",
             f"{words}[-1] AS name_tok2",
             f"{fold_sql(f'array_to_string({words}, chr(32))')} AS name_fold",
+            f"CASE WHEN name_base IS NOT NULL THEN {words} END AS name_words",
+            "regexp_replace(name_base, '[^0-9]', '', 'g') AS name_digits",
         ]
-        front = ["name_base", "name_sorted", "name_tok1", "name_tok2", "name_fold"]
+        front = ["name_base", "name_sorted", "name_tok1", "name_tok2", "name_fold", "name_words", "name_digits"]
     source_keys, person_joins = "_keys", ""
     if persons:
         register_nicknames(con)
         final += person_key_sql()
         source_keys = "(SELECT *, nullif(split_part(given, ' ', 1), '') AS given1 FROM _keys)"
         person_joins = "LEFT JOIN _nicknames AS nk ON nk.name = k.given1"
-        front += ["given", "given1", "given_canon", "family", "family_key", "person_sorted"]
+        front += ["given", "given1", "given_canon", "family", "family_key", "family_fold", "family_words"]
+        front += ["person_sorted"]
     if "phone" in by_role:
         final.append("right(phone, 7) AS phone7")
     if "address" in by_role:
@@ -434,7 +438,17 @@ def normalise_into(
             "nullif(replace(address, ' ', ''), '') AS address_key",
             "nullif(regexp_extract(address, '[0-9]+', 0), '') AS address_number",
             "nullif(regexp_replace(replace(address, ' ', ''), '[0-9]+', '', 'g'), '') AS street_key",
+            "string_split(address, ' ') AS address_words",
         ]
+        created.append("address_words")
+    if "domain" in created:
+        # the domain's name without its ending and hyphens (mueller-bau.de, muellerbau.com: muellerbau)
+        stem = "regexp_extract(domain, '([^.]+)\\.(?:(?:co|com|org|net|ac|gov)\\.)?[a-z]+$', 1)"
+        final += [
+            f"nullif(replace({stem}, '-', ''), '') AS domain_stem",
+            "regexp_replace(domain, '[^0-9]', '', 'g') AS domain_digits",
+        ]
+        created += ["domain_stem", "domain_digits"]
     con.execute(
         f"CREATE OR REPLACE TABLE {quote(target)} AS SELECT {', '.join(final)} "
         f"FROM {source_keys} AS k {person_joins}"

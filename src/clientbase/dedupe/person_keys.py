@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clientbase.dedupe.text import clean_sql
+from clientbase.dedupe.text import clean_sql, fold_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -137,11 +137,14 @@ def person_key_sql() -> list[str]:
     :func:`register_nicknames`).
     """
     words = "string_split(coalesce(given, '') || ' ' || coalesce(family, ''), ' ')"
+    family_key = "replace(family, ' ', '')"
     return [
         "given",
         "given1",
         "CASE WHEN given1 IS NOT NULL THEN coalesce(nk.fulls, [given1]) END AS given_canon",
         "family",
         "nullif(replace(family, ' ', ''), '') AS family_key",
+        f"nullif({fold_sql(family_key)}, '') AS family_fold",
+        "string_split(family, ' ') AS family_words",
         f"nullif(array_to_string(list_sort(list_filter({words}, x -> x <> '')), ' '), '') AS person_sorted",
     ]
