@@ -29,7 +29,9 @@ def log2_odds(probability: float) -> float:
     return math.log2(probability / (1.0 - probability))
 
 
-def calibrated_prior(evidence: np.ndarray, prior: float, total_pairs: float, *, iterations: int = 100) -> float:
+def calibrated_prior(
+    evidence: np.ndarray, prior: float, total_pairs: float, *, iterations: int = 100
+) -> float:
     """The fixed point of the prior given each candidate pair's ``evidence`` (bits, without the prior).
 
     Kept within ``[1 / total_pairs, 0.5)``.

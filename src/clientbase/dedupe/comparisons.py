@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Level:
     """One level: its label, SQL condition, typical m and u, and the key whose frequency adjusts it."""
@@ -62,7 +61,12 @@ def _comparison(name: str, description: str, null: str, levels: list[Level]) -> 
     rest = 1.0 - sum(lv.m for lv in levels)
     out = [{"sql_condition": null, "label_for_charts": "missing", "is_null_level": True}]
     for lv in levels:
-        level = {"sql_condition": lv.sql, "label_for_charts": lv.label, "m_probability": lv.m, "u_probability": lv.u}
+        level = {
+            "sql_condition": lv.sql,
+            "label_for_charts": lv.label,
+            "m_probability": lv.m,
+            "u_probability": lv.u,
+        }
         if lv.frequency_of:
             level |= {
                 "tf_adjustment_column": lv.frequency_of,
@@ -98,6 +102,22 @@ def company_name() -> dict[str, Any]:
             Level("one name within the other", _within("name_words"), 0.05, 1e-3),
             Level("similar name", _jw("name_sorted", 0.84), 0.08, 1e-2),
         ],
+    )
+
+
+def legal_form() -> dict[str, Any]:
+    """The legal forms removed from two company names: only a difference counts.
+
+    The same form says next to nothing (the firms of a country share a handful of forms, and the pairs
+    compared are mostly of one country), so it weighs nothing, like a missing form; another form of the same
+    kind (a GmbH and a SARL: both private limited companies, one firm written in two languages perhaps)
+    speaks a little against, a form of another kind (a GmbH and its GmbH & Co. KG) more.
+    """
+    return _comparison(
+        "legal_form",
+        "legal form",
+        f"{_null('legal_form')} OR {_eq('legal_form')}",
+        [Level("other legal form of the same kind", _eq("legal_kind"), 0.5, 0.3)],
     )
 
 
@@ -197,10 +217,8 @@ def email(columns: set[str]) -> dict[str, Any]:
     if "domain" in mail:
         levels += [
             Level("same company domain", _eq("domain"), 0.3, 1e-4),
+            # (no "one letter off" level: a domain is copied, not typed, and similar names have similar domains)
             Level("same domain name, other ending", _eq("domain_stem"), 0.03, 2e-5),
-            Level(
-                "domain one letter off", f"{_edits('domain_stem', 1)} AND {_eq('domain_digits')}", 0.03, 1e-4
-            ),
         ]
     return _comparison("email", "e-mail and domain", _null(*mail), levels)
 
@@ -233,8 +251,15 @@ def place(columns: set[str]) -> dict[str, Any]:
             Level("same address", _eq("address_key") + in_area, 0.55, 1e-5),
             Level("similar address", f"{_jw('address_key', 0.9)} AND {same_number}{in_area}", 0.2, 1e-4),
             Level("one address within the other", within + in_area, 0.03, 1e-5),
-            Level("same street, other number", f"{_eq('street_key')} AND NOT {no_number}{in_area}", 0.03, 1e-3),
-            Level("similar street, a number missing", f"{_jw('street_key', 0.9)} AND {no_number}{in_area}", 0.03, 1e-3),
+            Level(
+                "same street, other number", f"{_eq('street_key')} AND NOT {no_number}{in_area}", 0.03, 1e-3
+            ),
+            Level(
+                "similar street, a number missing",
+                f"{_jw('street_key', 0.9)} AND {no_number}{in_area}",
+                0.03,
+                1e-3,
+            ),
         ]
         if area:
             levels += [
@@ -251,6 +276,13 @@ def place(columns: set[str]) -> dict[str, Any]:
     area_levels = []
     if "postcode" in found and "city" in found:
         area_levels.append(("same postcode and city", f"{_eq('postcode')} AND {_eq('city')}", 0.08, 2e-3))
+        # both known and one differs: weaker than when it is missing on one side
+        area_levels.append(
+            ("same city, other postcode", f'{_eq("city")} AND "postcode_l" <> "postcode_r"', 0.03, 5e-3)
+        )
+        area_levels.append(
+            ("same postcode, other city", f'{_eq("postcode")} AND "city_l" <> "city_r"', 0.02, 1e-4)
+        )
     if area:
         area_levels.append(("same postcode or city", area, 0.06, 5e-3))
     for label, sql, m, u in area_levels:
@@ -272,6 +304,8 @@ def comparisons_for(columns: set[str]) -> list[dict[str, Any]]:
     out = []
     if "name_sorted" in columns:
         out.append(company_name())
+    if "legal_form" in columns:
+        out.append(legal_form())
     if "given" in columns:
         out.append(given_name())
     if "family" in columns:

@@ -100,7 +100,9 @@ def phonetic_variant(text: str, rng: np.random.Generator) -> str:
         'filips'
     """
     lower = text.lower()
-    found = [(a, b) for a, b in _PHONETIC if a in lower[1:]] + [(b, a) for a, b in _PHONETIC if b in lower[1:]]
+    found = [(a, b) for a, b in _PHONETIC if a in lower[1:]] + [
+        (b, a) for a, b in _PHONETIC if b in lower[1:]
+    ]
     found = [(a, b) for a, b in found if len(a) > 1 or a in lower[1:]]
     if not found:
         return keyboard_typo(text, rng)

@@ -72,7 +72,8 @@ def legal_form_terms() -> list[str]:
     """
     from cleanco.clean import get_unique_terms
 
-    cleaned = {clean_text(term) for term in [*get_unique_terms(), *SPELLED_OUT]}
+    spellings = [s for forms in FORMS.values() for group in forms.values() for s in group]
+    cleaned = {clean_text(term) for term in [*get_unique_terms(), *SPELLED_OUT, *spellings]}
     cleaned.discard("")
     # longest first, so "gmbh co kg" is tried before "gmbh"
     return sorted(cleaned, key=lambda t: (-len(t), t))
@@ -96,3 +97,85 @@ def legal_form_regexes() -> tuple[str, str, str]:
         f"(?: (?:{alternation}))+$",
         f"^(?:{alternation})(?: (?:{alternation}))*$",
     )
+
+
+#: Legal forms by kind: canonical form -> its spellings. Two names with forms of one kind (a German GmbH, a
+#: French SARL and a British Ltd are all private limited companies) may still be one firm written in two
+#: languages; forms of different kinds (a GmbH and its GmbH & Co. KG) are usually two firms.
+FORMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "limited": {
+        "gmbh": (
+            "gmbh",
+            "gesellschaft mit beschränkter haftung",
+            "gesellschaft mbh",
+            "ges m b h",
+            "gesmbh",
+            "g m b h",
+            "mbh",
+        ),
+        "sarl": ("sarl", "s a r l", "sa r l", "s à r l", "sàrl", "société à responsabilité limitée", "eurl"),
+        "ltd": ("ltd", "limited", "private limited company", "pty ltd"),
+        "ooo": ("ooo", "o o o", "ооо", "общество с ограниченной ответственностью"),
+        "sl": ("sl", "s l", "sociedad limitada", "srl", "s r l", "società a responsabilità limitata"),
+        "llc": ("llc", "limited liability company"),
+        "bv": ("bv", "b v"),
+        "sro": ("sro", "s r o", "spol s r o"),
+        "sp z oo": ("sp z oo", "spolka z oo", "sp zoo"),
+        "aps": ("aps",),
+        "oy": ("oy",),
+    },
+    "stock": {
+        "ag": ("ag", "a g", "aktiengesellschaft"),
+        "ab": ("ab", "aktiebolag", "aktiebolaget", "ab publ", "publ"),
+        "sa": ("sa", "s a", "société anonyme", "sociedad anónima"),
+        "sas": ("sas", "s a s", "société par actions simplifiée"),
+        "plc": ("plc", "public limited company"),
+        "ao": ("ao", "ао", "акционерное общество", "oao", "оао", "открытое акционерное общество"),
+        "pao": ("pao", "пао", "публичное акционерное общество"),
+        "zao": ("zao", "зао", "закрытое акционерное общество"),
+        "inc": ("inc", "incorporated", "corp", "corporation"),
+        "spa": ("spa", "s p a", "società per azioni"),
+        "nv": ("nv", "n v"),
+        "asa": ("asa", "as"),
+    },
+    "partnership": {
+        "gmbh co kg": (
+            "gmbh co kg",
+            "gmbh und co kg",
+            "gmbh u co kg",
+            "gmbh co",
+            "mbh co kg",
+            "co kg",
+            "und co kg",
+        ),
+        "ag co kg": ("ag co kg", "ag und co kg"),
+        "kg": ("kg", "kommanditgesellschaft"),
+        "ohg": ("ohg", "offene handelsgesellschaft"),
+        "hb": ("hb", "handelsbolag"),
+        "kb": ("kb", "kommanditbolag"),
+        "llp": ("llp", "l l p", "limited liability partnership", "lp", "limited partnership"),
+        "snc": ("snc", "société en nom collectif"),
+        "gbr": ("gbr",),
+    },
+    "sole trader": {
+        "ek": ("ek", "e k", "eingetragener kaufmann", "eingetragene kauffrau"),
+        "ip": ("ip", "ип", "индивидуальный предприниматель"),
+    },
+}
+
+
+def legal_form_table() -> list[tuple[str, str, str]]:
+    """``(term, form, kind)`` for every spelling of :data:`FORMS`, cleaned like names.
+
+    Example:
+        >>> ("gesellschaft mit beschrankter haftung", "gmbh", "limited") in legal_form_table()
+        True
+        >>> ("obshchestvo s ogranichennoy otvetstvennostyu", "ooo", "limited") in legal_form_table()
+        True
+    """
+    rows = {}
+    for kind, forms in FORMS.items():
+        for form, spellings in forms.items():
+            for spelling in spellings:
+                rows.setdefault(clean_text(spelling), (form, kind))
+    return [(term, form, kind) for term, (form, kind) in sorted(rows.items())]

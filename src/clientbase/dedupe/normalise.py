@@ -10,7 +10,9 @@ role                      normalised columns
                           S.A.R.L., ООО, Ltd, *Aktiebolag* removed at either end: :mod:`.legal_forms`),
                           ``name_sorted`` (its words sorted), ``name_tok1`` / ``name_tok2`` (first and
                           last sorted word, for blocking), ``name_fold`` (sorted, ``ae``/``oe``/``ue``
-                          folded: Mueller = Müller)
+                          folded: Mueller = Müller), ``legal_form`` (the form removed, one spelling for
+                          all: ``Gesellschaft mbH`` = ``GmbH``) and ``legal_kind`` (limited, stock,
+                          partnership, sole trader: :data:`clientbase.dedupe.legal_forms.FORMS`)
 ``given_name``,           ``given``, ``given1`` (first given name), ``given_canon`` (the full names a
 ``family_name``,          nickname stands for), ``family``, ``family_key`` (without spaces),
 ``full_name``             ``person_sorted`` (all name words sorted): :mod:`.person_keys`
@@ -41,7 +43,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from clientbase.dedupe.legal_forms import legal_form_regexes, legal_form_terms
+from clientbase.dedupe.legal_forms import legal_form_regexes, legal_form_table, legal_form_terms
 from clientbase.dedupe.person_keys import (
     birth_date_format,
     birth_date_sql,
@@ -209,6 +211,19 @@ def _check_roles(columns: Sequence[str], id_col: str, roles: Mapping[str, tuple[
         )
 
 
+def _legal_forms_table(con: duckdb.DuckDBPyConnection) -> None:
+    """``_legal_forms(term, form, kind)``: each spelling of a legal form, its canonical form and kind."""
+    import pyarrow as pa
+
+    rows = legal_form_table()
+    table = pa.table(
+        {name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(("term", "form", "kind"))}
+    )
+    con.register("_legal_forms_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE _legal_forms AS SELECT * FROM _legal_forms_arrow")
+    con.unregister("_legal_forms_arrow")
+
+
 def _calling_codes_table(con: duckdb.DuckDBPyConnection, countries: list[str]) -> None:
     """``_calling_codes(country, code, prefix)`` from phonenumbers' metadata, for ``countries`` only.
 
@@ -256,7 +271,9 @@ def _address_sql(expr: str) -> str:
     return out
 
 
-def _raw_stage(con: duckdb.DuckDBPyConnection, source: str, id_col: str, roles: Mapping[str, tuple[str, ...]]) -> None:
+def _raw_stage(
+    con: duckdb.DuckDBPyConnection, source: str, id_col: str, roles: Mapping[str, tuple[str, ...]]
+) -> None:
     """``_raw``: ``unique_id`` and one trimmed text ``r_<role>`` per role (several columns joined)."""
     items = [f"CAST(src.{quote(id_col)} AS VARCHAR) AS unique_id"]
     for role, cols in roles.items():
@@ -304,6 +321,10 @@ def _key_items(
             f"nullif(CASE WHEN regexp_full_match(name_clean, '{only_re}') THEN name_clean ELSE {stripped} END, '') "
             "AS name_base"
         )
+        found = f"concat_ws(' ', regexp_extract(name_clean, '{prefix_re}', 0), regexp_extract(name_clean, '{suffix_re}', 0))"
+        items.append(
+            f"CASE WHEN NOT regexp_full_match(name_clean, '{only_re}') THEN nullif(trim({found}), '') END AS legal_raw"
+        )
     persons = [r for r in ("given_name", "family_name", "full_name") if r in roles]
     if persons:
         given, family = name_part_sql(
@@ -334,7 +355,9 @@ def _key_items(
     if "phone" in roles:
         countries = [default_country.upper()] if default_country else []
         if "country" in roles:
-            countries += [r[0] for r in con.execute("SELECT DISTINCT upper(r_country) FROM _raw").fetchall() if r[0]]
+            countries += [
+                r[0] for r in con.execute("SELECT DISTINCT upper(r_country) FROM _raw").fetchall() if r[0]
+            ]
         _calling_codes_table(con, countries)
         joins = f"LEFT JOIN _calling_codes AS cc ON cc.country = {country}"
         items.append(f"{_PHONE_E164} AS phone")
@@ -422,13 +445,31 @@ def normalise_into(
             f"CASE WHEN name_base IS NOT NULL THEN {words} END AS name_words",
             "regexp_replace(name_base, '[^0-9]', '', 'g') AS name_digits",
         ]
-        front = ["name_base", "name_sorted", "name_tok1", "name_tok2", "name_fold", "name_words", "name_digits"]
+        front = [
+            "name_base",
+            "name_sorted",
+            "name_tok1",
+            "name_tok2",
+            "name_fold",
+            "name_words",
+            "name_digits",
+        ]
     source_keys, person_joins = "_keys", ""
+    if "name" in by_role:
+        _legal_forms_table(con)
+        final[0] = (
+            final[0].replace("k.*", "k.* EXCLUDE (legal_raw)")
+            if final[0] == "k.*"
+            else final[0][:-1] + ", legal_raw)"
+        )
+        final += ["coalesce(lf.form, k.legal_raw) AS legal_form", "lf.kind AS legal_kind"]
+        front += ["legal_form", "legal_kind"]
+        person_joins = "LEFT JOIN _legal_forms AS lf ON lf.term = k.legal_raw"
     if persons:
         register_nicknames(con)
         final += person_key_sql()
         source_keys = "(SELECT *, nullif(split_part(given, ' ', 1), '') AS given1 FROM _keys)"
-        person_joins = "LEFT JOIN _nicknames AS nk ON nk.name = k.given1"
+        person_joins += " LEFT JOIN _nicknames AS nk ON nk.name = k.given1"
         front += ["given", "given1", "given_canon", "family", "family_key", "family_fold", "family_words"]
         front += ["person_sorted"]
     if "phone" in by_role:
@@ -444,11 +485,8 @@ def normalise_into(
     if "domain" in created:
         # the domain's name without its ending and hyphens (mueller-bau.de, muellerbau.com: muellerbau)
         stem = "regexp_extract(domain, '([^.]+)\\.(?:(?:co|com|org|net|ac|gov)\\.)?[a-z]+$', 1)"
-        final += [
-            f"nullif(replace({stem}, '-', ''), '') AS domain_stem",
-            "regexp_replace(domain, '[^0-9]', '', 'g') AS domain_digits",
-        ]
-        created += ["domain_stem", "domain_digits"]
+        final.append(f"nullif(replace({stem}, '-', ''), '') AS domain_stem")
+        created.append("domain_stem")
     con.execute(
         f"CREATE OR REPLACE TABLE {quote(target)} AS SELECT {', '.join(final)} "
         f"FROM {source_keys} AS k {person_joins}"

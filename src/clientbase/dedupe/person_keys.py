@@ -71,7 +71,9 @@ def birth_date_format(con: duckdb.DuckDBPyConnection, source: str, column: str) 
         >>> birth_date_format(con, "t", "d")
         '%m/%d/%Y'
     """
-    sample = f"(SELECT DISTINCT {_date_part(column)} AS v FROM {source} WHERE {column} IS NOT NULL LIMIT 20000)"
+    sample = (
+        f"(SELECT DISTINCT {_date_part(column)} AS v FROM {source} WHERE {column} IS NOT NULL LIMIT 20000)"
+    )
     counts = ", ".join(f"count(try_strptime(v, '{fmt}'))" for fmt in BIRTH_DATE_FORMATS)
     row = con.execute(f"SELECT {counts} FROM {sample}").fetchone() or ()
     best = max(range(len(BIRTH_DATE_FORMATS)), key=lambda i: (row[i] or 0, -i))

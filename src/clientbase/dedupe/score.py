@@ -89,7 +89,10 @@ def settle(
     m = [np.array([lv["m_probability"] for lv in _levels(c)]) for c in comparisons]
     observed = [np.array([lv["u_probability"] for lv in _levels(c)]) for c in comparisons]
     # index into the level arrays: level i has gamma (count - 1 - i); null (-1) weighs nothing
-    index = [len(levels) - 1 - np.asarray(vectors[f"gamma_{n}"], dtype=np.int64) for n, levels in zip(names, m, strict=True)]
+    index = [
+        len(levels) - 1 - np.asarray(vectors[f"gamma_{n}"], dtype=np.int64)
+        for n, levels in zip(names, m, strict=True)
+    ]
     total_pairs = records * (records - 1) / 2
     prior = float(model["probability_two_random_records_match"])
     u = observed

@@ -4,7 +4,7 @@ Companies in Germany, Austria, Switzerland, Sweden, France, the United Kingdom a
 people and trades as firms are (``Müller & Schäfer Kältetechnik GmbH & Co. KG``, ``Lindqvist Bygg AB``,
 ``ООО «Волков Строй»``), with a city, postcode, phone, an e-mail *domain* column and a VAT id. Many
 different firms share a family name and a trade (hard negatives). Duplicates (1 to 3 per original) each
-carry 2 to 4 of these variations:
+carry 2 to 5 of these variations:
 
 - legal form spelled out, abbreviated otherwise or left off (``Gesellschaft mit beschränkter Haftung``,
   ``G.m.b.H.``, ``Aktiebolag``, ``S.à r.l.``, ``Limited``, ``Общество с ограниченной ответственностью``);
@@ -14,7 +14,10 @@ carry 2 to 4 of these variations:
 - the phone written nationally, with ``(0)``, with an extension, or missing;
 - the domain with ``www.`` or ``@``, another ending (``.com``), without its hyphen, or missing;
 - the VAT id without its country prefix, with spaces, with one digit wrong, or missing;
-- the postcode or city missing or mistyped.
+- the postcode or city missing or mistyped; the firm moved (another postcode, often another phone).
+
+The originals lack values too, as a list gathered from several systems does: no VAT id for 30 %, no domain
+for 25 %, no phone for 15 %.
 """
 
 from __future__ import annotations
@@ -203,6 +206,11 @@ def _places(rng: np.random.Generator, country: _Country, count: int) -> list[str
     return [known[i] for i in rng.permutation(len(known))[:count]]
 
 
+def _plain(name: str) -> str:
+    """A name as the register compares it: letters and digits only, in order."""
+    return "".join(ch for ch in anyascii(name).lower() if ch.isalnum())
+
+
 def _with_form(base: str, form: str) -> str:
     return f"{form[1:]} {base}" if form.startswith("^") else f"{base} {form}"
 
@@ -262,9 +270,9 @@ def _originals(rng: np.random.Generator, n: int) -> list[_Company]:
             # one firm name per city (as commercial registers require); the same name elsewhere is common
             city_index = int(rng.choice(len(cities), p=city_weights / city_weights.sum()))
             core = _name(rng, country, family, weights)
-            while (core, city_index) in taken:
+            while (_plain(core), city_index) in taken:
                 core = _name(rng, country, family, weights)
-            taken.add((core, city_index))
+            taken.add((_plain(core), city_index))
             postcode = (
                 ""
                 if not country.postcode_digits
@@ -290,9 +298,14 @@ def _originals(rng: np.random.Generator, n: int) -> list[_Company]:
                     form=int(rng.integers(0, len(country.forms))),
                     city=cities[city_index],
                     postcode=postcode,
-                    phone=f"+{country.calling} {20 + city_index % 70} {number:07d}",
-                    domain=f"{slug}.{country.tld}",
-                    vat=f"{country.code}{number * 7919 % 10**country.vat_digits:0{country.vat_digits}d}",
+                    # a master list gathered from several systems lacks values: no VAT id for 30 %, ...
+                    phone=f"+{country.calling} {20 + city_index % 70} {number:07d}"
+                    if rng.random() < 0.85
+                    else "",
+                    domain=f"{slug}.{country.tld}" if rng.random() < 0.75 else "",
+                    vat=f"{country.code}{number * 7919 % 10**country.vat_digits:0{country.vat_digits}d}"
+                    if rng.random() < 0.7
+                    else "",
                 )
             )
     order = rng.permutation(len(out))
@@ -305,9 +318,9 @@ def _record(company: _Company) -> dict[str, str | None]:
         "name": _with_form(company.core, form),
         "city": company.city,
         "postcode": company.postcode or None,
-        "phone": company.phone,
-        "email_domain": company.domain,
-        "vat_id": company.vat,
+        "phone": company.phone or None,
+        "email_domain": company.domain or None,
+        "vat_id": company.vat or None,
     }
 
 
@@ -343,7 +356,7 @@ def _vary(company: _Company, rng: np.random.Generator) -> dict[str, str | None]:
     country = company.country
     if "umlauts" in chosen and rng.random() < 0.5:
         row["city"] = company.city.translate(_UMLAUTS_OUT)
-    if "phone" in chosen:
+    if "phone" in chosen and company.phone:
         _area, _, local = company.phone.split(" ", 1)[1].partition(" ")
         draw = rng.random()
         national = f"0{_area} {local}" if country.code != "RU" else f"8 {_area} {local}"
@@ -356,7 +369,7 @@ def _vary(company: _Company, rng: np.random.Generator) -> dict[str, str | None]:
             if draw < 0.75
             else f"{national}-{rng.integers(0, 99)}"
         )
-    if "domain" in chosen:
+    if "domain" in chosen and company.domain:
         draw = rng.random()
         domain = company.domain
         row["email_domain"] = (
@@ -370,7 +383,7 @@ def _vary(company: _Company, rng: np.random.Generator) -> dict[str, str | None]:
             if draw < 0.85
             else domain.replace("-", "")
         )
-    if "vat" in chosen:
+    if "vat" in chosen and company.vat:
         draw = rng.random()
         vat = company.vat
         row["vat_id"] = (
@@ -392,6 +405,13 @@ def _vary(company: _Company, rng: np.random.Generator) -> dict[str, str | None]:
             row["city"] = corrupt.keyboard_typo(str(row["city"]), rng)
         else:
             row["city"] = None
+    if "moved" in chosen:  # another address of the firm: new postcode, often a new phone
+        row["postcode"] = corrupt.digit_typo(corrupt.digit_typo(str(row["postcode"] or "10000"), rng), rng)
+        row["phone"] = (
+            None
+            if rng.random() < 0.5
+            else f"+{country.calling} {rng.integers(20, 90)} {rng.integers(10**6, 10**7)}"
+        )
     return row
 
 

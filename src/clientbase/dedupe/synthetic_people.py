@@ -178,7 +178,9 @@ _ABBREVIATIONS = {
 _SYLLABLES = [c + v for c in "bdfgklmnprstvwy" for v in "aeiou"] + ["ton", "ham", "ley", "ford", "dale"]
 
 
-def _draw(rng: np.random.Generator, names: tuple[str, ...], weights: tuple[float, ...], size: int) -> list[str]:
+def _draw(
+    rng: np.random.Generator, names: tuple[str, ...], weights: tuple[float, ...], size: int
+) -> list[str]:
     p = np.asarray(weights, dtype=float)
     return [names[i] for i in rng.choice(len(names), size=size, p=p / p.sum())]
 
@@ -202,14 +204,18 @@ def _place_words(rng: np.random.Generator, count: int) -> list[str]:
     return sorted(words)
 
 
-def _originals(rng: np.random.Generator, n: int, language: str, households: float) -> list[dict[str, str | None]]:
+def _originals(
+    rng: np.random.Generator, n: int, language: str, households: float
+) -> list[dict[str, str | None]]:
     country = _COUNTRIES[language]
     given = _draw(rng, *_names(country.locales, "given"), n)
     family = _draw(rng, *_names(country.locales, "family"), n)
     street_names = _draw(rng, *_names(country.locales, "family"), n)
     localities = max(40, n // 5)
     suburbs = _place_words(rng, localities)
-    postcodes = rng.choice(10**country.postcode_digits - 10 ** (country.postcode_digits - 1), localities, False)
+    postcodes = rng.choice(
+        10**country.postcode_digits - 10 ** (country.postcode_digits - 1), localities, False
+    )
     postcodes = postcodes + 10 ** (country.postcode_digits - 1)
     region_of = rng.integers(0, len(country.regions), size=localities)
     locality = rng.choice(localities, size=n, p=(w := 1.0 / np.arange(1, localities + 1) ** 0.6) / w.sum())
@@ -226,9 +232,13 @@ def _originals(rng: np.random.Generator, n: int, language: str, households: floa
             {
                 "given_name": given[i],
                 "surname": family[i],
-                "street_number": str(int(rng.integers(1, 60) if rng.random() < 0.7 else rng.integers(60, 400))),
+                "street_number": str(
+                    int(rng.integers(1, 60) if rng.random() < 0.7 else rng.integers(60, 400))
+                ),
                 "address_1": street.lower() if language == "en" else street,
-                "address_2": buildings[int(rng.integers(0, len(buildings)))].lower() if rng.random() < 0.4 else None,
+                "address_2": buildings[int(rng.integers(0, len(buildings)))].lower()
+                if rng.random() < 0.4
+                else None,
                 "suburb": suburbs[where].lower() if language == "en" else suburbs[where],
                 "postcode": str(int(postcodes[where])),
                 "state": country.regions[int(region_of[where])],
@@ -242,11 +252,23 @@ def _originals(rng: np.random.Generator, n: int, language: str, households: floa
     # households: another person (other given name, birth date, id) at the address of an earlier one
     for i in np.flatnonzero(rng.random(n) < households).tolist():
         j = int(rng.integers(0, n))
-        same = nickname_table().get(clean_text(rows[i]["given_name"] or ""), frozenset()) & nickname_table().get(
-            clean_text(rows[j]["given_name"] or ""), frozenset()
-        )
-        if j != i and not same and clean_text(rows[i]["given_name"] or "")[:3] != clean_text(rows[j]["given_name"] or "")[:3]:
-            for column in ("surname", "street_number", "address_1", "address_2", "suburb", "postcode", "state"):
+        same = nickname_table().get(
+            clean_text(rows[i]["given_name"] or ""), frozenset()
+        ) & nickname_table().get(clean_text(rows[j]["given_name"] or ""), frozenset())
+        if (
+            j != i
+            and not same
+            and clean_text(rows[i]["given_name"] or "")[:3] != clean_text(rows[j]["given_name"] or "")[:3]
+        ):
+            for column in (
+                "surname",
+                "street_number",
+                "address_1",
+                "address_2",
+                "suburb",
+                "postcode",
+                "state",
+            ):
                 rows[i][column] = rows[j][column]
     return rows
 
@@ -399,7 +421,12 @@ def planted_people(
     while left > 0:
         for i in rng.permutation(n_orig).tolist():
             for _ in range(min(int(per_original[i]), left)):
-                rows.append({"rec_id": f"rec-{i}-dup-{len(rows)}", **_duplicate(originals[i], kinds, p, max_modifications, fmt, rng)})
+                rows.append(
+                    {
+                        "rec_id": f"rec-{i}-dup-{len(rows)}",
+                        **_duplicate(originals[i], kinds, p, max_modifications, fmt, rng),
+                    }
+                )
                 entity.append(f"rec-{i}-org")
             left -= min(int(per_original[i]), left)
             if not left:
