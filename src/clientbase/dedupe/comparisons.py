@@ -25,6 +25,8 @@ class Level:
     u: float
     #: a key whose common values weigh less when they agree (``smith`` less than ``featherstonehaugh``)
     frequency_of: str | None = None
+    #: m and u are typical values kept as they are (not trained)
+    fixed: bool = False
 
 
 def _null(*cols: str) -> str:
@@ -57,7 +59,9 @@ def _within(col: str) -> str:
     return f'(list_has_all("{col}_l", "{col}_r") OR list_has_all("{col}_r", "{col}_l"))'
 
 
-def _comparison(name: str, description: str, null: str, levels: list[Level]) -> dict[str, Any]:
+def _comparison(
+    name: str, description: str, null: str, levels: list[Level], *, fixed: bool = False
+) -> dict[str, Any]:
     rest = 1.0 - sum(lv.m for lv in levels)
     out = [{"sql_condition": null, "label_for_charts": "missing", "is_null_level": True}]
     for lv in levels:
@@ -67,6 +71,8 @@ def _comparison(name: str, description: str, null: str, levels: list[Level]) -> 
             "m_probability": lv.m,
             "u_probability": lv.u,
         }
+        if fixed:
+            level |= {"fix_m_probability": True, "fix_u_probability": True}
         if lv.frequency_of:
             level |= {
                 "tf_adjustment_column": lv.frequency_of,
@@ -74,14 +80,15 @@ def _comparison(name: str, description: str, null: str, levels: list[Level]) -> 
                 "disable_tf_exact_match_detection": True,
             }
         out.append(level)
-    out.append(
-        {
-            "sql_condition": "ELSE",
-            "label_for_charts": "different",
-            "m_probability": max(rest, 0.01),
-            "u_probability": max(1.0 - sum(lv.u for lv in levels), 0.5),
-        }
-    )
+    other = {
+        "sql_condition": "ELSE",
+        "label_for_charts": "different",
+        "m_probability": max(rest, 0.01),
+        "u_probability": 1.0 - sum(lv.u for lv in levels) if fixed else max(1.0 - sum(lv.u for lv in levels), 0.5),
+    }
+    if fixed:
+        other |= {"fix_m_probability": True, "fix_u_probability": True}
+    out.append(other)
     return {"output_column_name": name, "comparison_description": description, "comparison_levels": out}
 
 
@@ -106,18 +113,20 @@ def company_name() -> dict[str, Any]:
 
 
 def legal_form() -> dict[str, Any]:
-    """The legal forms removed from two company names: only a difference counts.
+    """The legal forms removed from two company names: only forms of different kinds count, against.
 
-    The same form says next to nothing (the firms of a country share a handful of forms, and the pairs
-    compared are mostly of one country), so it weighs nothing, like a missing form; another form of the same
-    kind (a GmbH and a SARL: both private limited companies, one firm written in two languages perhaps)
-    speaks a little against, a form of another kind (a GmbH and its GmbH & Co. KG) more.
+    The same form, or another of the same kind (a GmbH and a SARL: both private limited companies, perhaps
+    one firm written in two languages), weighs nothing, like a missing form: the firms of a country share a
+    handful of forms and the pairs compared are mostly of one country. Forms of different kinds (a GmbH and
+    its GmbH & Co. KG, a sole trader and an AG) are usually two firms: typical values, not trained (true
+    duplicates with two kinds of form are too few to estimate), 1 in 20 duplicates against 6 in 10 others.
     """
     return _comparison(
         "legal_form",
         "legal form",
-        f"{_null('legal_form')} OR {_eq('legal_form')}",
-        [Level("other legal form of the same kind", _eq("legal_kind"), 0.5, 0.3)],
+        f"{_null('legal_form')} OR {_eq('legal_form')} OR {_eq('legal_kind')}",
+        [Level("legal forms of different kinds", "TRUE", 0.05, 0.6)],
+        fixed=True,
     )
 
 
