@@ -46,7 +46,8 @@ def _edits(col: str, at_most: int) -> str:
     distance itself is slow): the lengths differ by at most that much, and one edit leaves the first or
     the last half of a text as it was (two edits, nearly always a third)."""
     left, right = f'"{col}_l"', f'"{col}_r"'
-    size = f"(length({left}) // {2 if at_most == 1 else 3})"
+    # a part short enough that a transposition across its end still leaves the other part whole
+    size = f"((length({left}) - {at_most}) // {at_most + 1})"
     return (
         f"abs(length({left}) - length({right})) <= {at_most} "
         f"AND (left({left}, {size}) = left({right}, {size}) OR right({left}, {size}) = right({right}, {size})) "
@@ -106,8 +107,8 @@ def company_name() -> dict[str, Any]:
             Level("same name, umlauts written out", _eq("name_fold"), 0.03, 1e-5),
             Level("one letter off", f"{_edits('name_sorted', 1)} AND {digits}", 0.12, 2e-5),
             Level("nearly the same name", f"{_jw('name_sorted', 0.94)} AND {digits}", 0.1, 1e-3),
-            Level("one name within the other", _within("name_words"), 0.05, 1e-3),
-            Level("similar name", _jw("name_sorted", 0.84), 0.08, 1e-2),
+            Level("one name within the other", f"{_within('name_words')} AND {digits}", 0.05, 1e-3),
+            Level("similar name", f"{_jw('name_sorted', 0.84)} AND {digits}", 0.08, 1e-2),
         ],
     )
 

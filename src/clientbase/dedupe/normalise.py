@@ -159,15 +159,29 @@ STREET_TYPES = (
     ("lane|ln", "ln"),
     ("terrace|tce", "tce"),
     ("boulevard|blvd|bd", "bd"),
-    ("strasse", "str"),
+    ("strasse", "st"),
     ("gatan|g", "g"),
     ("vagen|v", "v"),
     ("ulitsa|ul", "ul"),
     ("prospekt|pr", "pr"),
     ("pereulok|per", "per"),
 )
-#: street types written as the end of one word (Goethestraße, Storgatan, pridhamstreet)
-JOINED_STREET_TYPES = (("strasse", "str"), ("street", "st"), ("gatan", "g"), ("vagen", "v"))
+#: street types written as the end of one word (Goethestraße, Storgatan, pridhamstreet: FEBRL's lists run
+#: words together); split off the same way on both sides of a pair, so a name that merely ends so is harmless
+JOINED_STREET_TYPES = (
+    ("strasse", "st"),
+    ("street", "st"),
+    ("str", "st"),
+    ("gatan", "g"),
+    ("vagen", "v"),
+    ("place", "pl"),
+    ("avenue", "av"),
+    ("crescent", "cr"),
+    ("drive", "dr"),
+    ("road", "rd"),
+    ("parade", "pde"),
+    ("terrace", "tce"),
+)
 
 
 def role_columns(roles: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, ...]]:
@@ -209,6 +223,17 @@ def _check_roles(columns: Sequence[str], id_col: str, roles: Mapping[str, tuple[
             "No name column: say which column holds the name, e.g. --columns name=Company for companies or "
             "--columns given_name=First,family_name=Last for people."
         )
+
+
+def _legal_matches() -> str:
+    """Select-list items: the run of legal-form terms that begins ``name_clean`` (``name_prefix``, with its
+    space), the run that ends it (``name_suffix``), and whether it is made of terms only (``name_only``)."""
+    prefix_re, suffix_re, only_re = legal_form_regexes()
+    return (
+        f"regexp_extract(name_clean, '{prefix_re}', 0) AS name_prefix, "
+        f"regexp_extract(name_clean, '{suffix_re}', 0) AS name_suffix, "
+        f"coalesce(regexp_full_match(name_clean, '{only_re}'), false) AS name_only"
+    )
 
 
 def _legal_forms_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -262,13 +287,15 @@ _PHONE_E164 = (
 
 
 def _address_sql(expr: str) -> str:
-    """Street types folded to one spelling, in a cleaned address."""
-    out = expr
-    for joined, short in JOINED_STREET_TYPES:
-        out = f"regexp_replace({out}, '([a-z]){joined}\\b', '\\1 {short}', 'g')"
-    for words, short in STREET_TYPES:
-        out = f"regexp_replace({out}, '\\b({words})\\b', '{short}', 'g')"
-    return out
+    """Street types folded to one spelling, in a cleaned address: one regular expression splits a street
+    type written as the end of a word (``goethestrasse``), then a CASE shortens each word (a CASE over the
+    words is ten times faster than a regular expression per street type, and a MAP literal slower still)."""
+    joined = "|".join(word for word, _short in JOINED_STREET_TYPES)
+    split = f"regexp_replace({expr}, '([a-z])({joined})\\b', '\\1 \\2', 'g')"
+    pairs = {word: short for words, short in STREET_TYPES for word in words.split("|")}
+    pairs.update({word: short for word, short in JOINED_STREET_TYPES})
+    case = " ".join(f"WHEN '{word}' THEN '{short}'" for word, short in sorted(pairs.items()))
+    return f"array_to_string(list_transform(string_split({split}, ' '), w -> CASE w {case} ELSE w END), ' ')"
 
 
 def _raw_stage(
@@ -315,16 +342,13 @@ def _key_items(
     """Select-list items of the key stage over ``_ascii``, the columns they create, and the joins."""
     items, created, joins = ["unique_id"], [], ""
     if "name" in roles:
-        prefix_re, suffix_re, only_re = legal_form_regexes()
-        stripped = f"regexp_replace(regexp_replace(name_clean, '{prefix_re}', ''), '{suffix_re}', '')"
-        items.append(
-            f"nullif(CASE WHEN regexp_full_match(name_clean, '{only_re}') THEN name_clean ELSE {stripped} END, '') "
-            "AS name_base"
-        )
-        found = f"concat_ws(' ', regexp_extract(name_clean, '{prefix_re}', 0), regexp_extract(name_clean, '{suffix_re}', 0))"
-        items.append(
-            f"CASE WHEN NOT regexp_full_match(name_clean, '{only_re}') THEN nullif(trim({found}), '') END AS legal_raw"
-        )
+        # name_prefix / name_suffix / name_only: the legal-form matches, computed once (:func:`_legal_matches`)
+        rest = "length(name_clean) - length(name_prefix) - length(name_suffix)"
+        items += [
+            f"nullif(CASE WHEN name_only THEN name_clean ELSE substr(name_clean, length(name_prefix) + 1, {rest}) END, '') "
+            "AS name_base",
+            "CASE WHEN NOT name_only THEN nullif(trim(name_prefix || name_suffix), '') END AS legal_raw",
+        ]
     persons = [r for r in ("given_name", "family_name", "full_name") if r in roles]
     if persons:
         given, family = name_part_sql(
@@ -431,7 +455,8 @@ def normalise_into(
         f"CREATE OR REPLACE TEMP TABLE _ascii AS SELECT {', '.join(ascii_items)} FROM _raw {' '.join(joins)}"
     )
     items, created, key_joins = _key_items(con, by_role, default_country)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {', '.join(items)} FROM _ascii {key_joins}")
+    source = f"(SELECT *, {_legal_matches()} FROM _ascii)" if "name" in by_role else "_ascii"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {', '.join(items)} FROM {source} {key_joins}")
     persons = any(r in by_role for r in ("given_name", "family_name", "full_name"))
     final = ["k.* EXCLUDE (given, family, given1)" if persons else "k.*"]
     front: list[str] = []

@@ -1,8 +1,9 @@
 """Comparable keys of people: name parts, nicknames, birth dates (DuckDB SQL).
 
 - ``given`` / ``family``: the cleaned given and family names (:mod:`.text`); from a ``full_name`` column when
-  the list has no separate parts (``Smith, John`` is family first; else the first word is the given name
-  and the last the family name; titles such as Mr, Dr, Herr, Mme are dropped).
+  the list has no separate parts (``Smith, John`` is family first, and so is a Russian name with a
+  patronymic, ``Иванов Иван Иванович``; else the first word is the given name and the last the family name;
+  titles such as Mr, Dr, Herr, Mme are dropped).
 - ``given1``: the first given name (``klaus`` of ``Klaus-Jürgen``); ``given_canon``: the full names it can
   stand for (:func:`clientbase.dedupe.names.nickname_table`: ``bill`` -> ``[bill, william ...]``).
 - ``family_key``: the family name without spaces (``van der berg`` = ``vanderberg``).
@@ -118,17 +119,21 @@ def name_part_sql(ascii_full: str | None, given: str | None, family: str | None)
         tokens = _without_titles(f"string_split({clean_sql(ascii_full)}, ' ')")
         before = clean_sql(f"split_part({ascii_full}, ',', 1)")
         after = _without_titles(f"string_split({clean_sql(f'split_part({ascii_full}, chr(44), 2)')}, ' ')")
+        # Russian order: family name, given name, patronymic (Иванов Иван Иванович)
+        russian = f"(len({tokens}) = 3 AND regexp_matches({tokens}[3], '(ovich|evich|ich|ovna|evna|ichna|inichna)$'))"
         given_sql = (
             f"CASE WHEN {comma} THEN nullif(array_to_string({after}, ' '), '') "
-            f"WHEN len({tokens}) > 1 THEN {tokens}[1] END"
+            f"WHEN {russian} THEN {tokens}[2] WHEN len({tokens}) > 1 THEN {tokens}[1] END"
         )
-        family_sql = f"CASE WHEN {comma} THEN nullif({before}, '') ELSE {tokens}[-1] END"
+        family_sql = (
+            f"CASE WHEN {comma} THEN nullif({before}, '') WHEN {russian} THEN {tokens}[1] ELSE {tokens}[-1] END"
+        )
         return given_sql, family_sql
-    given_sql = "NULL"
+    given_sql = "CAST(NULL AS VARCHAR)"
     if given:
         words = _without_titles(f"string_split({clean_sql(given)}, ' ')")
         given_sql = f"nullif(array_to_string({words}, ' '), '')"
-    family_sql = f"nullif({clean_sql(family)}, '')" if family else "NULL"
+    family_sql = f"nullif({clean_sql(family)}, '')" if family else "CAST(NULL AS VARCHAR)"
     return given_sql, family_sql
 
 

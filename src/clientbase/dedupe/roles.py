@@ -73,7 +73,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "domain": (
         "domain", "email domain", "e mail domain", "mail domain", "web domain", "domain name", "domäne",
-        "domaine", "domän", "домен",
+        "e mail domäne", "maildomäne", "webdomäne", "domaine", "domaine e mail", "domän", "e postdomän",
+        "домен", "почтовый домен",
     ),
 }
 
@@ -170,7 +171,10 @@ def _from_values(
         for role, share in value_shares(columns[header]).items():
             if role in VALUE_ROLES and share >= VALUE_ROLES[role]:
                 candidates.append((share, -headers.index(header), header, role))
-    for _share, _order, header, role in sorted(candidates, reverse=True):
+    # best fit first; on a tie the more specific role (the order of VALUE_ROLES), then the earlier column
+    rank = {role: i for i, role in enumerate(VALUE_ROLES)}
+    candidates = [(share, -rank[role], order, header, role) for share, order, header, role in candidates]
+    for _share, _rank, _order, header, role in sorted(candidates, reverse=True):
         if role not in roles and header not in used:
             roles[role] = header
             used.add(header)

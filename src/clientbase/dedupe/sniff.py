@@ -123,7 +123,9 @@ def value_shares(values: Sequence[object]) -> dict[str, float]:
         "domain": _share(texts, lambda v: bool(_DOMAIN.match(v)) and not _EMAIL.match(v)),
         "website": _share(texts, _WEBSITE.match),
         "birth_date": _share(texts, _birth_date),
-        "phone": _share(texts, lambda v: bool(_PHONE.match(v)) and len(re.sub(r"\D", "", v)) >= 7),
+        "phone": _share(
+            texts, lambda v: bool(_PHONE.match(v)) and len(re.sub(r"\D", "", v)) >= 7 and not _birth_date(v)
+        ),
         "tax_id": _share(texts, _vat),
         "postcode": _share(texts, _POSTCODE.match),
         "country": _share(texts, _COUNTRY.match),
