@@ -164,14 +164,20 @@ def given_name() -> dict[str, Any]:
 
 
 def family_name() -> dict[str, Any]:
-    """People's family names: the same (also without spaces), swapped, a typo, one part of a double name."""
+    """People's family names: the same (also without spaces), swapped, a typo, one part of a double name.
+
+    A family name written in the other record's given-name column (one of the two names swapped, the other
+    changed or missing) is one piece of evidence, counted here and not again in the given names.
+    """
     parts = 'list_has_any("family_words_l", "family_words_r")'
+    crossed = '("family_l" = "given_r" OR "family_r" = "given_l")'
     return _comparison(
         "family_name",
         "family name",
-        _null("family"),
+        f"{_null('family')} AND NOT coalesce({crossed}, false)",
         [
             Level("same family name", f"{_eq('family_key')} OR {_SWAPPED}", 0.65, 1e-3, "family_key"),
+            Level("same name in the other column", crossed, 0.03, 1e-4),
             Level("same family name, umlauts written out", _eq("family_fold"), 0.02, 1e-4),
             Level("one letter off", _edits("family_key", 1), 0.12, 3e-4),
             Level("nearly the same", _jw("family_key", 0.92), 0.06, 1e-3),
@@ -250,7 +256,10 @@ def place(columns: set[str]) -> dict[str, Any]:
     """Where: street address, postcode, city, region, as one comparison (they go together)."""
     found = [c for c in ("address_key", "postcode", "city", "region") if c in columns]
     area = " OR ".join(_eq(c) for c in ("postcode", "city") if c in found)
-    in_area = f" AND ({area})" if area else ""
+    # an address agrees "in the area" when the postcode or city agree, nearly agree, or are unknown
+    near = [f"{_edits('postcode', 1)}" if "postcode" in found else "", _jw("city", 0.92) if "city" in found else ""]
+    unknown = " AND ".join(f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("postcode", "city") if c in found)
+    in_area = f" AND ({' OR '.join([area, *[n for n in near if n], unknown])})" if area else ""
     levels = []
     if "address_key" in found:
         same_number = '"address_number_l" = "address_number_r"'

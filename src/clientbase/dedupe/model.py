@@ -38,6 +38,8 @@ CANDIDATE_RULES: tuple[tuple[str, ...], ...] = (
     ("address_number", "city"),
     ("address_number", "region"),
     ("address_number", "street_key"),
+    ("family_key", "street_key"),
+    ("given1", "street_key"),
     ("national_id",),
     ("tax_id",),
     ("registration_id",),
