@@ -85,7 +85,9 @@ def _comparison(
         "sql_condition": "ELSE",
         "label_for_charts": "different",
         "m_probability": max(rest, 0.01),
-        "u_probability": 1.0 - sum(lv.u for lv in levels) if fixed else max(1.0 - sum(lv.u for lv in levels), 0.5),
+        "u_probability": 1.0 - sum(lv.u for lv in levels)
+        if fixed
+        else max(1.0 - sum(lv.u for lv in levels), 0.5),
     }
     if fixed:
         other |= {"fix_m_probability": True, "fix_u_probability": True}
@@ -257,8 +259,13 @@ def place(columns: set[str]) -> dict[str, Any]:
     found = [c for c in ("address_key", "postcode", "city", "region") if c in columns]
     area = " OR ".join(_eq(c) for c in ("postcode", "city") if c in found)
     # an address agrees "in the area" when the postcode or city agree, nearly agree, or are unknown
-    near = [f"{_edits('postcode', 1)}" if "postcode" in found else "", _jw("city", 0.92) if "city" in found else ""]
-    unknown = " AND ".join(f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("postcode", "city") if c in found)
+    near = [
+        f"{_edits('postcode', 1)}" if "postcode" in found else "",
+        _jw("city", 0.92) if "city" in found else "",
+    ]
+    unknown = " AND ".join(
+        f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("postcode", "city") if c in found
+    )
     in_area = f" AND ({' OR '.join([area, *[n for n in near if n], unknown])})" if area else ""
     levels = []
     if "address_key" in found:
@@ -269,7 +276,13 @@ def place(columns: set[str]) -> dict[str, Any]:
         levels += [
             Level("same address", _eq("address_key") + in_area, 0.55, 1e-5),
             Level("similar address", f"{_jw('address_key', 0.9)} AND {same_number}{in_area}", 0.2, 1e-4),
-            Level("one address within the other", within + in_area, 0.03, 1e-5),
+            # (the number test first: implied by the words test, and cheap)
+            Level(
+                "one address within the other",
+                f"({same_number} OR {no_number}) AND {within}{in_area}",
+                0.03,
+                1e-5,
+            ),
             Level(
                 "same street, other number", f"{_eq('street_key')} AND NOT {no_number}{in_area}", 0.03, 1e-3
             ),

@@ -59,7 +59,9 @@ def parse_columns(text: str | None) -> dict[str, str | list[str]]:
         if role not in ROLES:
             raise ConfigurationError(f"--columns: unknown role {role!r}; the roles are {', '.join(ROLES)}.")
         before = roles.get(role)
-        roles[role] = column if before is None else [*([before] if isinstance(before, str) else before), column]
+        roles[role] = (
+            column if before is None else [*([before] if isinstance(before, str) else before), column]
+        )
     return roles
 
 

@@ -144,7 +144,11 @@ def _train(linker: Any, table: Any, columns: set[str], options: LinkOptions) -> 
     from splink import Linker, block_on
 
     linker.training.estimate_probability_two_random_records_match(deterministic_rules(columns), 0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
+    # one pass per comparison over the sampled pairs (splink's chunked early stopping re-samples up to ten
+    # times per comparison when a level is rare, which costs more than it saves here)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=options.u_max_pairs, seed=options.seed, num_chunks=1
+    )
     for keys in training_blocks(columns):
         before = linker.misc.save_model_to_json()
         if not _em_session(linker, block_on(*keys), options):

@@ -125,9 +125,7 @@ def name_part_sql(ascii_full: str | None, given: str | None, family: str | None)
             f"CASE WHEN {comma} THEN nullif(array_to_string({after}, ' '), '') "
             f"WHEN {russian} THEN {tokens}[2] WHEN len({tokens}) > 1 THEN {tokens}[1] END"
         )
-        family_sql = (
-            f"CASE WHEN {comma} THEN nullif({before}, '') WHEN {russian} THEN {tokens}[1] ELSE {tokens}[-1] END"
-        )
+        family_sql = f"CASE WHEN {comma} THEN nullif({before}, '') WHEN {russian} THEN {tokens}[1] ELSE {tokens}[-1] END"
         return given_sql, family_sql
     given_sql = "CAST(NULL AS VARCHAR)"
     if given:

@@ -25,7 +25,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _DOMAIN = re.compile(r"^@?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$", re.I)
 _WEBSITE = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 _PHONE = re.compile(r"^\+?[\d\s()./-]{6,22}$")
-_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{3,6}(?:[- ]?\d{2,4})?$|^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.I)
+_POSTCODE = re.compile(
+    r"^(?:[A-Z]{1,2}[- ]?)?\d{3,6}(?:[- ]?\d{2,4})?$|^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.I
+)
 _COUNTRY = re.compile(r"^[A-Z]{2}$", re.I)
 _IDENTIFIER = re.compile(r"^[A-Z]{0,3}[\d\s./-]{5,20}[A-Z]?$", re.I)
 _ADDRESS = re.compile(r"(?=.*\d)(?=.*[^\W\d_]{3,})")
@@ -88,7 +90,9 @@ def person_name_shares(values: list[str]) -> dict[str, float]:
         )
 
     return {
-        "given_name": _share(values, lambda v: bool(_words(v)) and _words(v)[0] in given and len(_words(v)) <= 2),
+        "given_name": _share(
+            values, lambda v: bool(_words(v)) and _words(v)[0] in given and len(_words(v)) <= 2
+        ),
         "family_name": _share(values, lambda v: " ".join(_words(v)) in family),
         "full_name": _share(values, whole),
     }

@@ -378,7 +378,7 @@ def planted_people(
     max_duplicates: int = 5,
     max_modifications: int = 3,
     with_ids: bool = True,
-    households: float = 0.05,
+    households: float = 0.0,
 ) -> tuple[pa.Table, pa.Table]:
     """``n`` person records, ``originals_share`` of them originals and the rest their duplicates, and the truth.
 
