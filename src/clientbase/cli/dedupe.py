@@ -106,7 +106,8 @@ def dedupe_file(
         if clusters is not None:
             _write_csv(result.clusters, clusters)
     roles = ", ".join(
-        f"{role}={column if isinstance(column, str) else '+'.join(column)}" for role, column in records.roles.items()
+        f"{role}={column if isinstance(column, str) else '+'.join(column)}"
+        for role, column in records.roles.items()
     )
     n_clusters = len(set(result.clusters.column("cluster_id").to_pylist()))
     console.print(
