@@ -173,7 +173,7 @@ def legal_form_table() -> list[tuple[str, str, str]]:
         >>> ("obshchestvo s ogranichennoy otvetstvennostyu", "ooo", "limited") in legal_form_table()
         True
     """
-    rows = {}
+    rows: dict[str, tuple[str, str]] = {}
     for kind, forms in FORMS.items():
         for form, spellings in forms.items():
             for spelling in spellings:

@@ -129,10 +129,10 @@ def deterministic_rules(columns: set[str]) -> list[str]:
 def training_blocks(columns: set[str]) -> list[tuple[str, ...]]:
     """The blocking of the EM sessions: first on the name (estimates every other comparison), then on an
     identifier or place (estimates the name), so every comparison is estimated once."""
-    first = ("name_sorted",) if "name_sorted" in columns else ("given1", "family_key")
+    first: tuple[str, ...] = ("name_sorted",) if "name_sorted" in columns else ("given1", "family_key")
     if not set(first) <= columns:
         first = ("person_sorted",)
-    blocks = [first]
+    blocks: list[tuple[str, ...]] = [first]
     for second in ("birth_digits", "national_id", "tax_id", "registration_id", "phone", "domain", "email"):
         if second in columns:
             blocks.append((second,))

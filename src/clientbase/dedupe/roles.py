@@ -325,16 +325,15 @@ def _from_values(
     from clientbase.dedupe.sniff import value_shares
 
     used = {c for cols in roles.values() for c in ([cols] if isinstance(cols, str) else cols)}
-    candidates = []
+    rank = {role: i for i, role in enumerate(VALUE_ROLES)}
+    candidates: list[tuple[float, int, int, str, str]] = []
     for header in headers:
         if header in used or header not in columns:
             continue
         for role, share in value_shares(columns[header]).items():
             if role in VALUE_ROLES and share >= VALUE_ROLES[role]:
-                candidates.append((share, -headers.index(header), header, role))
+                candidates.append((share, -rank[role], -headers.index(header), header, role))
     # best fit first; on a tie the more specific role (the order of VALUE_ROLES), then the earlier column
-    rank = {role: i for i, role in enumerate(VALUE_ROLES)}
-    candidates = [(share, -rank[role], order, header, role) for share, order, header, role in candidates]
     for _share, _rank, _order, header, role in sorted(candidates, reverse=True):
         if role not in roles and header not in used:
             roles[role] = header

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from clientbase.dedupe.person_keys import BIRTH_DATE_FORMATS
 from clientbase.dedupe.text import clean_text
@@ -40,10 +40,10 @@ def sample(values: Sequence[object]) -> list[str]:
     return texts[::step][:SAMPLE]
 
 
-def _share(values: list[str], test: object) -> float:
+def _share(values: list[str], test: Callable[[str], object]) -> float:
     if not values:
         return 0.0
-    return sum(1 for v in values if test(v)) / len(values)  # type: ignore[operator]
+    return sum(1 for v in values if test(v)) / len(values)
 
 
 def _birth_date(value: str) -> bool:
