@@ -254,6 +254,40 @@ def phone() -> dict[str, Any]:
     )
 
 
+def postcode() -> dict[str, Any]:
+    """Postcodes of a list without street addresses: the same, one character off, different."""
+    return _comparison(
+        "postcode",
+        "postcode",
+        _null("postcode"),
+        [
+            Level("same postcode", _eq("postcode"), 0.8, 3e-3),
+            Level("one character off", _edits("postcode", 1), 0.05, 2e-2),
+        ],
+    )
+
+
+def area(columns: set[str]) -> dict[str, Any]:
+    """City and region of a list without street addresses, beside :func:`postcode`.
+
+    Where the postcodes agree the city says nothing more (it weighs nothing); where a postcode is missing
+    or differs, the city is evidence of its own. Two comparisons rather than one, so that a missing
+    postcode is neutral: in one comparison "same city, postcode missing" would be a level whose weight also
+    counts how much more often duplicates lack a postcode, which says nothing about these two records.
+    """
+    found = [c for c in ("city", "region") if c in columns]
+    implied = f" OR {_eq('postcode')}" if "postcode" in columns else ""
+    levels = []
+    if "city" in found:
+        levels += [
+            Level("same city", _eq("city"), 0.8, 1e-2),
+            Level("similar city", _jw("city", 0.92), 0.05, 2e-3),
+        ]
+    if "region" in found:
+        levels.append(Level("same region", _eq("region"), 0.1, 0.1))
+    return _comparison("area", "city and region", f"({_null(*found)}){implied}", levels)
+
+
 def place(columns: set[str]) -> dict[str, Any]:
     """Where: street address, postcode, city, region, as one comparison (they go together)."""
     found = [c for c in ("address_key", "postcode", "city", "region") if c in columns]
@@ -355,6 +389,12 @@ def comparisons_for(columns: set[str]) -> list[dict[str, Any]]:
         out.append(email(columns))
     if "phone" in columns:
         out.append(phone())
-    if columns & {"address_key", "postcode", "city", "region"}:
+    if "address_key" in columns:
         out.append(place(columns))
+    else:
+        # no street addresses: postcode and area apart, so a missing postcode weighs nothing
+        if "postcode" in columns:
+            out.append(postcode())
+        if columns & {"city", "region"}:
+            out.append(area(columns))
     return out

@@ -207,8 +207,9 @@ def _places(rng: np.random.Generator, country: _Country, count: int) -> list[str
 
 
 def _plain(name: str) -> str:
-    """A name as the register compares it: letters and digits only, in order."""
-    return "".join(ch for ch in anyascii(name).lower() if ch.isalnum())
+    """A name as a register compares it for confusion: its words, letters and digits only, in any order."""
+    words = "".join(ch if ch.isalnum() else " " for ch in anyascii(name).lower()).split()
+    return " ".join(sorted(words))
 
 
 def _with_form(base: str, form: str) -> str:
