@@ -30,7 +30,7 @@ from clientbase.dedupe.model import (
     settings_for,
     training_blocks,
 )
-from clientbase.dedupe.normalise import normalise_into
+from clientbase.dedupe.normalise import COMPANY_NAME_KEYS, LEGAL_FORM_KEYS, PERSON_NAME_KEYS, normalise_into
 from clientbase.dedupe.score import settle, weight_sql
 from clientbase.errors import ClientbaseError, ConfigurationError, StoreError
 
@@ -39,29 +39,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-#: the normalised keys of names: a list needs at least one key besides these
-NAME_KEYS = frozenset(
-    {
-        "name_base",
-        "name_sorted",
-        "name_tok1",
-        "name_tok2",
-        "name_fold",
-        "name_words",
-        "name_digits",
-        "legal_form",
-        "legal_kind",
-        "given",
-        "given1",
-        "given_canon",
-        "family",
-        "family_key",
-        "family_fold",
-        "family_words",
-        "person_sorted",
-        "country",
-    }
-)
+#: the normalised keys of names (and the country): a list needs at least one key besides these
+NAME_KEYS = frozenset((*COMPANY_NAME_KEYS, *LEGAL_FORM_KEYS, *PERSON_NAME_KEYS, "country"))
 
 
 @dataclass(frozen=True)

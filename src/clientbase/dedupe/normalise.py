@@ -80,6 +80,27 @@ ROLES: dict[str, str] = {
     "region": "state, county, province or region",
     "country": "ISO country code (SE, DE ...)",
 }
+#: The keys made from a company's name, from its legal form, and from a person's name.
+COMPANY_NAME_KEYS = (
+    "name_base",
+    "name_sorted",
+    "name_tok1",
+    "name_tok2",
+    "name_fold",
+    "name_words",
+    "name_digits",
+)
+LEGAL_FORM_KEYS = ("legal_form", "legal_kind")
+PERSON_NAME_KEYS = (
+    "given",
+    "given1",
+    "given_canon",
+    "family",
+    "family_key",
+    "family_fold",
+    "family_words",
+    "person_sorted",
+)
 #: The roles that name a record: at least one of them is needed.
 NAME_ROLES = ("name", "given_name", "family_name", "full_name")
 #: The roles whose text is transliterated and cleaned.
@@ -470,15 +491,7 @@ def normalise_into(
             f"CASE WHEN name_base IS NOT NULL THEN {words} END AS name_words",
             "regexp_replace(name_base, '[^0-9]', '', 'g') AS name_digits",
         ]
-        front = [
-            "name_base",
-            "name_sorted",
-            "name_tok1",
-            "name_tok2",
-            "name_fold",
-            "name_words",
-            "name_digits",
-        ]
+        front = list(COMPANY_NAME_KEYS)
     source_keys, person_joins = "_keys", ""
     if "name" in by_role:
         _legal_forms_table(con)
@@ -488,15 +501,14 @@ def normalise_into(
             else final[0][:-1] + ", legal_raw)"
         )
         final += ["coalesce(lf.form, k.legal_raw) AS legal_form", "lf.kind AS legal_kind"]
-        front += ["legal_form", "legal_kind"]
+        front += list(LEGAL_FORM_KEYS)
         person_joins = "LEFT JOIN _legal_forms AS lf ON lf.term = k.legal_raw"
     if persons:
         register_nicknames(con)
         final += person_key_sql()
         source_keys = "(SELECT *, nullif(split_part(given, ' ', 1), '') AS given1 FROM _keys)"
         person_joins += " LEFT JOIN _nicknames AS nk ON nk.name = k.given1"
-        front += ["given", "given1", "given_canon", "family", "family_key", "family_fold", "family_words"]
-        front += ["person_sorted"]
+        front += list(PERSON_NAME_KEYS)
     if "phone" in by_role:
         final.append("right(phone, 7) AS phone7")
     if "address" in by_role:
