@@ -43,6 +43,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from clientbase.dedupe.contact_keys import FREE_MAIL_DOMAINS, PHONE_E164, calling_codes_table, domain_sql
 from clientbase.dedupe.legal_forms import legal_form_regexes, legal_form_table, legal_form_terms
 from clientbase.dedupe.person_keys import (
     birth_date_format,
@@ -105,66 +106,6 @@ PERSON_NAME_KEYS = (
 NAME_ROLES = ("name", "given_name", "family_name", "full_name")
 #: The roles whose text is transliterated and cleaned.
 TEXT_ROLES = ("name", "given_name", "family_name", "full_name", "address", "city", "region")
-
-#: Domains of free e-mail services: the same domain says nothing about being the same company.
-FREE_MAIL_DOMAINS = (
-    "gmail.com",
-    "googlemail.com",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "yahoo.fr",
-    "yahoo.de",
-    "yahoo.es",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "hotmail.fr",
-    "hotmail.de",
-    "outlook.com",
-    "live.com",
-    "msn.com",
-    "aol.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "proton.me",
-    "protonmail.com",
-    "gmx.de",
-    "gmx.net",
-    "gmx.at",
-    "web.de",
-    "t-online.de",
-    "freenet.de",
-    "orange.fr",
-    "free.fr",
-    "laposte.net",
-    "wanadoo.fr",
-    "sfr.fr",
-    "libero.it",
-    "virgilio.it",
-    "telia.com",
-    "spray.se",
-    "bredband.net",
-    "mail.ru",
-    "yandex.ru",
-    "ya.ru",
-    "rambler.ru",
-    "bk.ru",
-    "list.ru",
-    "inbox.ru",
-    "wp.pl",
-    "o2.pl",
-    "onet.pl",
-    "interia.pl",
-    "seznam.cz",
-    "terra.es",
-    "telefonica.net",
-    "qq.com",
-    "163.com",
-    "126.com",
-    "zoho.com",
-    "mail.com",
-    "yahoo.co.jp",
-)
 
 #: street types and their abbreviations, folded to one form (after cleaning: ``strasse`` is ``straße``)
 STREET_TYPES = (
@@ -270,43 +211,6 @@ def _legal_forms_table(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_legal_forms_arrow")
 
 
-def _calling_codes_table(con: duckdb.DuckDBPyConnection, countries: list[str]) -> None:
-    """``_calling_codes(country, code, prefix)`` from phonenumbers' metadata, for ``countries`` only.
-
-    (Loading the metadata of every region costs more than a second; a list has few countries.)
-    """
-    import phonenumbers
-    import pyarrow as pa
-
-    regions = sorted(set(countries) & phonenumbers.SUPPORTED_REGIONS)
-    prefixes = []
-    for region in regions:
-        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        prefixes.append(meta.national_prefix if meta is not None else None)
-    table = pa.table(
-        {
-            "country": pa.array(regions, pa.string()),
-            "code": pa.array([str(phonenumbers.country_code_for_region(r)) for r in regions], pa.string()),
-            "prefix": pa.array(prefixes, pa.string()),
-        }
-    )
-    con.register("_calling_codes_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE _calling_codes AS SELECT * FROM _calling_codes_arrow")
-    con.unregister("_calling_codes_arrow")
-
-
-#: E.164 from stage-0 ``phone_plus``/``phone_digits`` and the country's calling code ``cc``.
-_PHONE_E164 = (
-    "CASE WHEN length(phone_digits) < 6 THEN NULL "
-    "WHEN phone_plus THEN '+' || phone_digits "
-    "WHEN starts_with(phone_digits, '00') THEN '+' || substr(phone_digits, 3) "
-    "WHEN cc.code IS NOT NULL AND cc.prefix IS NOT NULL AND starts_with(phone_digits, cc.prefix) "
-    "THEN '+' || cc.code || substr(phone_digits, length(cc.prefix) + 1) "
-    "WHEN cc.code IS NOT NULL THEN '+' || cc.code || phone_digits "
-    "ELSE phone_digits END"
-)
-
-
 def _address_sql(expr: str) -> str:
     """Street types folded to one spelling, in a cleaned address: one regular expression splits a street
     type written as the end of a word (``goethestrasse``), then a CASE shortens each word (a CASE over the
@@ -337,24 +241,6 @@ def _country_sql(roles: Mapping[str, Any], default_country: str | None) -> str:
     if default_country is not None:
         country = f"coalesce({country}, '{default_country.upper()}')"
     return country
-
-
-def _domain_sql(roles: Mapping[str, Any]) -> str | None:
-    """The company domain: from the e-mail, else the web site, else a domain column; never free mail."""
-    free = ", ".join(f"'{d}'" for d in FREE_MAIL_DOMAINS)
-    hosts = []
-    if "email" in roles:
-        hosts.append("regexp_extract(lower(r_email), '@(?:www\\.)?([^@\\s>]+)$', 1)")
-    for role in ("website", "domain"):
-        if role in roles:
-            # a domain column may hold "acme.de", "@acme.de", "www.acme.de", "info@acme.de" or a URL
-            hosts.append(
-                f"regexp_extract(lower(r_{role}), '^(?:[a-z]+://)?(?:[^@/]*@)?(?:www\\.)?([^/:?#\\s@]+)', 1)"
-            )
-    if not hosts:
-        return None
-    valid = [f"CASE WHEN contains({h}, '.') AND {h} NOT IN ({free}) THEN {h} END" for h in hosts]
-    return f"coalesce({', '.join(valid)})"
 
 
 def _key_items(
@@ -393,7 +279,7 @@ def _key_items(
     if "email" in roles:
         items.append("CASE WHEN contains(r_email, '@') THEN lower(r_email) END AS email")
         created.append("email")
-    domain = _domain_sql(roles)
+    domain = domain_sql(roles)
     if domain is not None:
         items.append(f"{domain} AS domain")
         created.append("domain")
@@ -403,9 +289,9 @@ def _key_items(
             countries += [
                 r[0] for r in con.execute("SELECT DISTINCT upper(r_country) FROM _raw").fetchall() if r[0]
             ]
-        _calling_codes_table(con, countries)
+        calling_codes_table(con, countries)
         joins = f"LEFT JOIN _calling_codes AS cc ON cc.country = {country}"
-        items.append(f"{_PHONE_E164} AS phone")
+        items.append(f"{PHONE_E164} AS phone")
         created += ["phone", "phone7"]
     if "postcode" in roles:
         items.append("nullif(regexp_replace(upper(r_postcode), '[^A-Z0-9]', '', 'g'), '') AS postcode")
