@@ -308,7 +308,8 @@ def place(columns: set[str]) -> dict[str, Any]:
         # every word of one address in the other, both with a street name (not a bare house number)
         within = _within("address_words") + ' AND "street_key_l" IS NOT NULL AND "street_key_r" IS NOT NULL'
         levels += [
-            Level("same address", _eq("address_key") + in_area, 0.55, 1e-5),
+            # (typical u of a household: two or three people share an address)
+            Level("same address", _eq("address_key") + in_area, 0.55, 1e-4),
             Level("similar address", f"{_jw('address_key', 0.9)} AND {same_number}{in_area}", 0.2, 1e-4),
             # (the number test first: implied by the words test, and cheap)
             Level(
