@@ -66,8 +66,12 @@ def pair_count(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...]
 
 
 def max_pairs_per_rule(records: int) -> int:
-    """A rule may make at most this many pairs: 50 per record, at least 200,000, at most 20 million."""
-    return min(max(50 * records, 200_000), 20_000_000)
+    """A rule may make at most this many pairs: 5 per record, and at least 200,000.
+
+    A small list can afford the coarse rules (the same postcode alone); on a large one they would make
+    most of the pairs compared and say least (1M records: 5.5M pairs share a postcode).
+    """
+    return max(5 * records, 200_000)
 
 
 def blocking_rules(
