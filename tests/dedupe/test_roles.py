@@ -157,3 +157,31 @@ def test_columns_option_takes_several_address_lines() -> None:
         "given_name": "Vorname",
         "address": ["Hausnummer", "Straße"],
     }
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [
+        (["James", "Mary", "Robert", "Linda", "David"], ["Smith", "Johnson", "Brown", "Taylor", "Wilson"]),
+        (
+            ["Jürgen", "Ursula", "Klaus", "Monika", "Stefan"],
+            ["Müller", "Schmidt", "Schneider", "Fischer", "Weber"],
+        ),
+        (
+            ["Jean", "Marie", "Pierre", "Nathalie", "Philippe"],
+            ["Martin", "Bernard", "Dubois", "Lefebvre", "Moreau"],
+        ),
+        (
+            ["Lars", "Karin", "Anders", "Ingrid", "Erik"],
+            ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson"],
+        ),
+        (
+            ["Иван", "Ольга", "Сергей", "Татьяна", "Дмитрий"],
+            ["Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов"],
+        ),
+    ],
+    ids=["en", "de", "fr", "sv", "ru"],
+)
+def test_given_and_family_names_told_apart_by_their_values(given: list[str], family: list[str]) -> None:
+    columns = {"c1": family, "c2": given}
+    assert guess_roles(["c1", "c2"], columns) == {"given_name": "c2", "family_name": "c1"}
