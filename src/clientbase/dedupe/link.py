@@ -31,7 +31,7 @@ from clientbase.dedupe.model import (
     training_blocks,
 )
 from clientbase.dedupe.normalise import COMPANY_NAME_KEYS, LEGAL_FORM_KEYS, PERSON_NAME_KEYS, normalise_into
-from clientbase.dedupe.score import settle, weight_sql
+from clientbase.dedupe.score import gamma_sql, settle, weight_sql
 from clientbase.errors import ClientbaseError, ConfigurationError, StoreError
 
 if TYPE_CHECKING:
@@ -262,12 +262,18 @@ def find_duplicates(
             threshold_match_probability=min(low, CANDIDATE_FLOOR),
             warning_mode="never",
         )
-        model = settle(con, predictions.physical_name, model, count, trained=count >= MIN_TRAINING_RECORDS)
+        # each pair's level of each comparison, read back from the weight splink gave it (splink keeps the
+        # levels only with every compared column of both records, too heavy to carry for millions of pairs)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _scored AS SELECT *, {', '.join(gamma_sql(model))} "
+            f"FROM {predictions.physical_name}"
+        )
+        model = settle(con, "_scored", model, count, trained=count >= MIN_TRAINING_RECORDS)
         weights, total = weight_sql(model)
         gammas = [c["output_column_name"] for c in model["comparisons"]]
         scored = (
             f"SELECT least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r, "
-            f"{', '.join(weights)} FROM {predictions.physical_name}"
+            f"{', '.join(weights)} FROM _scored"
         )
         pairs = con.execute(
             f"SELECT id_l, id_r, 1.0 / (1.0 + pow(2.0, -({total}))) AS match_probability, {total} AS match_weight, "

@@ -104,7 +104,7 @@ def settings_for(columns: set[str], blocking: list[str] | None = None) -> dict[s
         "blocking_rules_to_generate_predictions": [
             {"blocking_rule": r} for r in (blocking if blocking is not None else blocking_rules(columns))
         ],
-        "retain_matching_columns": True,
+        "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
         "em_convergence": 0.001,
         "max_iterations": 20,

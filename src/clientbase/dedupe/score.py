@@ -46,6 +46,23 @@ def _weights(m: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.log2(np.maximum(m, M_FLOOR * 1e-3) / np.maximum(u, U_FLOOR * 1e-3))
 
 
+def gamma_sql(model: dict[str, Any]) -> list[str]:
+    """Select-list items ``gamma_<name>``: each comparison's level, found from its weight ``mw_<name>`` under
+    ``model`` (the model the pairs were scored with); the null level (weight 0) is -1.
+
+    Two levels of equal weight cannot be told apart, and need not be: they weigh the same.
+    """
+    items = []
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        cases = " ".join(
+            f"WHEN abs(mw_{name} - {_double(math.log2(lv['m_probability'] / lv['u_probability']))}) < 1e-6 THEN {g}"
+            for g, lv in zip(gamma_values(comparison), _levels(comparison), strict=True)
+        )
+        items.append(f"CASE WHEN mw_{name} = 0 THEN -1 {cases} ELSE -1 END AS gamma_{name}")
+    return items
+
+
 def frequency_sql(comparison: dict[str, Any]) -> str | None:
     """SQL of the term-frequency adjustment of a comparison (bits; 0 where none applies), or None.
 
