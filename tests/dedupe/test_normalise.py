@@ -140,3 +140,79 @@ def test_word_order_case_and_legal_form_never_change_the_sorted_key(words: list[
     )
     first, second = out.column("name_sorted").to_pylist()
     assert first == second
+
+
+def _keys(roles: dict, **columns: list) -> list[dict]:
+    n = len(next(iter(columns.values())))
+    table = pa.table(
+        {"id": [str(i) for i in range(n)], **{k: pa.array(v, pa.string()) for k, v in columns.items()}}
+    )
+    return normalise_records(table, id_col="id", roles=roles).to_pylist()
+
+
+def test_full_names_are_split_into_given_and_family_name() -> None:
+    rows = _keys(
+        {"full_name": "n", "city": "c"},
+        n=["John Smith", "Smith, John", "Dr. Bill Smith", "Иванов Иван Иванович", "Anna Maria Berg", "Berg"],
+        c=["x"] * 6,
+    )
+    assert [(r["given"], r["family"]) for r in rows] == [
+        ("john", "smith"),
+        ("john", "smith"),
+        ("bill", "smith"),
+        ("ivan", "ivanov"),  # Russian order: family, given, patronymic
+        ("anna", "berg"),
+        (None, "berg"),
+    ]
+    assert "william" in rows[2]["given_canon"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1987-03-05", "1990-12-31"], ["19870305", "19901231"]),
+        (["19870305", "19901231"], ["19870305", "19901231"]),
+        (["05.03.1987", "31.12.1990"], ["19870305", "19901231"]),
+        (["05/03/1987", "31/12/1990"], ["19870305", "19901231"]),  # day first
+        (["03/05/1987", "12/31/1990"], ["19870305", "19901231"]),  # month first: 12/31 shows it
+        (["1987-03-05 00:00:00", None], ["19870305", None]),
+        (["31.02.1987", "05.03.1987"], ["19870231", "19870305"]),  # no such day: its digits still count
+    ],
+)
+def test_birth_dates_in_the_column_s_format(values: list, expected: list) -> None:
+    rows = _keys({"family_name": "f", "birth_date": "d"}, f=["x"] * len(values), d=values)
+    assert [r["birth_digits"] for r in rows] == expected
+
+
+def test_addresses_domains_and_national_ids() -> None:
+    rows = _keys(
+        {"name": "n", "address": ["no", "street"], "domain": "d", "national_id": "i"},
+        n=["A", "B", "C"],
+        no=["7", None, "12"],
+        street=["Wallaby Place", "Goethestraße 5", "ул. Ленина"],
+        d=["www.Acme.de", "@mueller-bau.de", "https://shop.example.co.uk/x"],
+        i=["180-49 74", "AB 123456 C", None],
+    )
+    assert [r["address"] for r in rows] == ["7 wallaby pl", "gothe st 5", "12 ul lenina"]
+    assert [r["address_number"] for r in rows] == ["7", "5", "12"]
+    assert [r["domain"] for r in rows] == ["acme.de", "mueller-bau.de", "shop.example.co.uk"]
+    assert [r["domain_stem"] for r in rows] == ["acme", "muellerbau", "example"]
+    assert [r["national_id"] for r in rows] == ["1804974", "AB123456C", None]
+
+
+def test_legal_forms_are_kept_with_their_kind() -> None:
+    rows = _keys(
+        {"name": "n"},
+        n=[
+            "Müller Bau GmbH & Co. KG",
+            "ООО «Ромашка»",
+            "Acme Gesellschaft mit beschränkter Haftung",
+            "Nordic AB",
+        ],
+    )
+    assert [(r["name_base"], r["legal_form"], r["legal_kind"]) for r in rows] == [
+        ("muller bau", "gmbh co kg", "partnership"),
+        ("romashka", "ooo", "limited"),
+        ("acme", "gmbh", "limited"),
+        ("nordic", "ab", "stock"),
+    ]

@@ -52,7 +52,7 @@ def _write_csv(table: Any, path: Path) -> None:
 
 @app.command("dedupe")
 def dedupe_file(
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX list of people or companies.")],
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX list of people or of companies.")],
     id_col: Annotated[
         str | None,
         typer.Option("--id-col", help="Column that identifies each row (default: the row number)."),
@@ -61,8 +61,10 @@ def dedupe_file(
         str | None,
         typer.Option(
             "--columns",
-            help="Roles of columns when the headers do not say it: name=COL,tax_id=COL,registration_id=COL,"
-            "email=COL,website=COL,phone=COL,address=COL,postcode=COL,city=COL,country=COL.",
+            help="Roles of columns where the guess from headers and values is wrong or missing, as "
+            "role=COLUMN,...; a role given twice takes both columns (address=No,address=Street). Companies: "
+            "name, tax_id, registration_id, domain, website; people: given_name, family_name, full_name, "
+            "birth_date, national_id; both: email, phone, address, postcode, city, region, country.",
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the candidate pairs to this CSV.")] = None,
@@ -78,7 +80,11 @@ def dedupe_file(
         typer.Option("--country", help="Country (e.g. SE) of phone numbers written without +code."),
     ] = None,
 ) -> None:
-    """Find duplicates in any list before importing it: pairs with match probability and the reasons.
+    """Find duplicates in any list of people or companies: pairs with match probability and the reasons.
+
+    Column roles are guessed from the headers (English, German, French, Swedish, Russian ...) and values.
+
+    --columns overrides the guesses; docs/dedupe.md lists the roles and what each is compared by.
 
     Example: clientbase dedupe customers.xlsx --id-col "Customer no" --out pairs.csv --clusters clusters.csv
     """
@@ -99,7 +105,10 @@ def dedupe_file(
             _write_csv(pairs, out)
         if clusters is not None:
             _write_csv(result.clusters, clusters)
-    roles = ", ".join(f"{role}={column}" for role, column in records.roles.items())
+    roles = ", ".join(
+        f"{role}={column if isinstance(column, str) else '+'.join(column)}"
+        for role, column in records.roles.items()
+    )
     n_clusters = len(set(result.clusters.column("cluster_id").to_pylist()))
     console.print(
         f"{result.records} records ({roles}): {pairs.num_rows} pair(s) at probability >= {threshold}, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from clientbase.dedupe.clusters import components
 from clientbase.dedupe.explain import explain_levels
 from clientbase.dedupe.link import DedupeResult, LinkOptions, find_duplicates
 
@@ -80,7 +81,7 @@ def find_counterparty_duplicates(
         for p in result.pairs.to_pylist()
         if p["match_probability"] >= options.threshold and (p["id_l"], p["id_r"]) not in excluded
     ]
-    clusters = _components(pairs)
+    clusters = components((p["id_l"], p["id_r"]) for p in pairs)
     out = []
     for members in clusters:
         member_set = set(members)
@@ -103,24 +104,3 @@ def find_counterparty_duplicates(
             )
         )
     return result, out
-
-
-def _components(pairs: list[dict[str, Any]]) -> list[list[str]]:
-    """Connected components of the pair graph, each sorted, ordered by their first id."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in pairs:
-        a, b = find(p["id_l"]), find(p["id_r"])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[str]] = {}
-    for x in parent:
-        groups.setdefault(find(x), []).append(x)
-    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])

@@ -57,7 +57,17 @@ def explanation_sql(model: Mapping[str, Any]) -> str:
             if weight != 0.0
         )
         parts.append(f"CASE {cases} END")
+        if any(lv.get("tf_adjustment_column") for lv in _comparison(model, name)["comparison_levels"]):
+            parts.append(
+                f"CASE WHEN abs(mw_tf_{name}) >= 0.05 THEN '{name}: ' || "
+                f"CASE WHEN mw_tf_{name} < 0 THEN 'common' ELSE 'rare' END || ' value (' || "
+                f"printf('%+.1f', mw_tf_{name}) || ')' END"
+            )
     return f"concat_ws('; ', {', '.join(parts)})"
+
+
+def _comparison(model: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return next(c for c in model["comparisons"] if c["output_column_name"] == name)
 
 
 # -- model settings ----------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Any CSV/XLSX list of people or companies as a table ready for :func:`~clientbase.dedupe.find_duplicates`.
 
 The file is read by the registry's spreadsheet reader (encoding and delimiter detected, title lines above the
-header skipped) and each column's role is guessed from its header with the registry's import synonyms
-(``Firma`` -> name, ``USt-IdNr.`` -> tax_id, ``Телефон`` -> phone ...), unless the caller says it.
+header skipped) and each column's role is guessed from its header and values (:mod:`.roles`: ``Firma`` ->
+name, ``Vorname`` -> given_name, ``Дата рождения`` -> birth_date, a column of e-mail addresses -> email ...),
+unless the caller says it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clientbase.dedupe.normalise import ROLES
+from clientbase.dedupe.roles import guess_roles
 from clientbase.errors import ConfigurationError
+
+__all__ = ["ROW_ID", "RecordFile", "guess_roles", "parse_columns", "read_records"]
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -28,19 +32,23 @@ class RecordFile:
 
     table: pa.Table
     id_col: str
-    roles: dict[str, str]
+    #: role -> column (``address``: one column or a list of address lines)
+    roles: dict[str, str | list[str]]
 
 
-def parse_columns(text: str | None) -> dict[str, str]:
-    """``"name=Company,email=E-mail"`` as ``{"name": "Company", "email": "E-mail"}``.
+def parse_columns(text: str | None) -> dict[str, str | list[str]]:
+    """``"name=Company,email=E-mail"`` as ``{"name": "Company", "email": "E-mail"}``; a role named twice takes
+    both columns in that order (``address=No,address=Street``).
 
     Example:
         >>> parse_columns("name=Firma, phone = Tel.")
         {'name': 'Firma', 'phone': 'Tel.'}
+        >>> parse_columns("address=street_number,address=address_1")
+        {'address': ['street_number', 'address_1']}
     """
     if not text:
         return {}
-    roles: dict[str, str] = {}
+    roles: dict[str, str | list[str]] = {}
     for part in text.split(","):
         role, sep, column = part.partition("=")
         role, column = role.strip(), column.strip()
@@ -50,28 +58,39 @@ def parse_columns(text: str | None) -> dict[str, str]:
             )
         if role not in ROLES:
             raise ConfigurationError(f"--columns: unknown role {role!r}; the roles are {', '.join(ROLES)}.")
-        roles[role] = column
+        before = roles.get(role)
+        roles[role] = (
+            column if before is None else [*([before] if isinstance(before, str) else before), column]
+        )
     return roles
 
 
-def guess_roles(headers: list[str]) -> dict[str, str]:
-    """The role of each header that looks like one, from the registry's import synonyms.
+def columns_of(roles: Mapping[str, str | list[str]]) -> list[str]:
+    """Every column the roles use, in order.
 
     Example:
-        >>> guess_roles(["Kundnr", "Firma", "USt-IdNr.", "Telefon", "Ort", "Bemerkung"])
-        {'name': 'Firma', 'tax_id': 'USt-IdNr.', 'phone': 'Telefon', 'city': 'Ort'}
+        >>> columns_of({"name": "Firma", "address": ["Nr", "Straße"]})
+        ['Firma', 'Nr', 'Straße']
     """
-    from clientbase.registry.mapping import suggest
+    return [c for cols in roles.values() for c in ([cols] if isinstance(cols, str) else cols)]
 
-    fields = suggest(headers).fields()
-    return {role: fields[role] for role in ROLES if role in fields}
+
+def _text(value: object) -> str | None:
+    """A cell as text; a date, or a time stamp at midnight, as an ISO date."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def read_records(
     path: str | Path,
     *,
     id_col: str | None = None,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str | list[str]] | None = None,
     sheet: str | None = None,
 ) -> RecordFile:
     """Read ``path`` and decide the id column and the roles (``columns`` overrides the guesses).
@@ -92,25 +111,27 @@ def read_records(
 
     sheet_data = read_table(path, sheet=sheet)
     headers = sheet_data.headers
-    roles = {r: c for r, c in guess_roles(headers).items() if c != id_col}
-    roles.update(columns or {})
-    missing = [c for c in [*([id_col] if id_col else []), *roles.values()] if c not in headers]
+    given = dict(columns or {})
+    free = [h for h in headers if h != id_col and h not in columns_of(given)]
+    guessed = guess_roles(free, {h: sheet_data.column(headers.index(h)) for h in free})
+    roles = {**{r: c for r, c in guessed.items() if r not in given}, **given}
+    missing = [c for c in [*([id_col] if id_col else []), *columns_of(roles)] if c not in headers]
     if missing:
         raise ConfigurationError(
             f"{Path(path).name}: no column {', '.join(repr(c) for c in missing)}; "
             f"the columns are: {', '.join(headers)}."
         )
-    if "name" not in roles:
+    if not any(r in roles for r in ("name", "given_name", "family_name", "full_name")):
         raise ConfigurationError(
             f"{Path(path).name}: cannot tell which column holds the name (columns: {', '.join(headers)}); "
-            "say it with --columns name=COLUMN."
+            "say it with --columns name=COLUMN for companies, or given_name=COLUMN,family_name=COLUMN "
+            "(or full_name=COLUMN) for people."
         )
     used = [id_col] if id_col else []
-    used += [c for c in dict.fromkeys(roles.values()) if c not in used]
+    used += [c for c in dict.fromkeys(columns_of(roles)) if c not in used]
     data: dict[str, list[str | None]] = {}
     for column in used:
-        index = headers.index(column)
-        data[column] = [None if v is None else str(v) for v in sheet_data.column(index)]
+        data[column] = [_text(v) for v in sheet_data.column(headers.index(column))]
     if id_col is None:
         id_col = ROW_ID if ROW_ID not in headers else "__row"
         data[id_col] = [str(number) for number, _cells in sheet_data.rows]

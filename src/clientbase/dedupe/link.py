@@ -1,37 +1,46 @@
 """Find duplicate records in any table with splink (DuckDB backend), trained without labels.
 
-The model (Fellegi-Sunter, as splink implements it) compares normalised keys (:mod:`.normalise`):
-
-- ``name``: same name, same words in another order, Jaro-Winkler >= 0.94 / 0.84, different;
-- ``tax_id``, ``registration_id``: same, one character off (same length), different;
-- ``email``: same address, same company domain (free-mail domains never count), different;
-- ``phone``: same E.164 number, same last 7 digits, different;
-- ``place``: same address and postcode, similar address in the same postcode or city, same postcode, same
-  city, different.
+The model (Fellegi-Sunter, as splink implements it) compares normalised keys (:mod:`.normalise`) with the
+comparisons of :mod:`.comparisons`, one per kind of evidence the list has: a company's name; a person's
+given and family names (swaps, nicknames, initials, typos), date of birth (day and month swapped, one
+digit off), national id; tax and registration IDs; e-mail and company domain; phone; address and place.
 
 A comparison whose value is missing on either side is neutral (weight 0). Candidate pairs come from an OR of
-blocking rules (exact sorted name; first or last name word with postcode or city; each ID; phone; e-mail;
-domain), so one garbled field does not hide a duplicate. Training is unsupervised: u from random pairs, the
-prior from near-certain rules, m by expectation maximisation in two sessions (blocked on the name, then on an
-ID/phone/domain, so every comparison is estimated once). Pairs at or above the threshold are clustered by
-connected components.
+blocking rules (:func:`clientbase.dedupe.model.blocking_rules`), so one garbled field does not hide a
+duplicate. Training is unsupervised: u from random pairs, the prior from near-certain rules, m by
+expectation maximisation in two sessions (blocked on the name, then on an identifier or the place, so every
+comparison is estimated once). Pairs at or above the threshold are clustered by connected components.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from clientbase.dedupe.calibrate import log2_odds
+from clientbase.dedupe.clusters import components
 from clientbase.dedupe.explain import explain_levels, explanation_sql
-from clientbase.dedupe.model import MIN_TRAINING_RECORDS, bounded_model, settings_for
-from clientbase.dedupe.normalise import normalise_into
+from clientbase.dedupe.model import (
+    MIN_TRAINING_RECORDS,
+    blocking_rules,
+    bounded_model,
+    deterministic_rules,
+    settings_for,
+    training_blocks,
+)
+from clientbase.dedupe.normalise import COMPANY_NAME_KEYS, LEGAL_FORM_KEYS, PERSON_NAME_KEYS, normalise_into
+from clientbase.dedupe.score import gamma_sql, settle, weight_sql
 from clientbase.errors import ClientbaseError, ConfigurationError, StoreError
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
+
+
+#: the normalised keys of names (and the country): a list needs at least one key besides these
+NAME_KEYS = frozenset((*COMPANY_NAME_KEYS, *LEGAL_FORM_KEYS, *PERSON_NAME_KEYS, "country"))
 
 
 @dataclass(frozen=True)
@@ -113,27 +122,15 @@ def _train(linker: Any, table: Any, columns: set[str], options: LinkOptions) -> 
     """Train ``linker``; returns the trained linker (a new one when a failed EM session had to be undone)."""
     from splink import Linker, block_on
 
-    deterministic = ['l."name_sorted" = r."name_sorted" AND ' + r for r in _area_rules(columns)]
-    deterministic += [f'l."{c}" = r."{c}"' for c in ("tax_id", "registration_id") if c in columns]
-    linker.training.estimate_probability_two_random_records_match(
-        deterministic or ['l."name_sorted" = r."name_sorted"'], 0.7
+    linker.training.estimate_probability_two_random_records_match(deterministic_rules(columns), 0.7)
+    # one pass per comparison over the sampled pairs (splink's chunked early stopping re-samples up to ten
+    # times per comparison when a level is rare, which costs more than it saves here)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=options.u_max_pairs, seed=options.seed, num_chunks=1
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
-    # session 1 estimates every comparison except the name; session 2 estimates the name
-    rules = [block_on("name_sorted")]
-    second = next(
-        (
-            c
-            for c in ("tax_id", "registration_id", "phone", "domain", "email", "postcode", "city")
-            if c in columns
-        ),
-        None,
-    )
-    if second is not None:
-        rules.append(block_on(second))
-    for rule in rules:
+    for keys in training_blocks(columns):
         before = linker.misc.save_model_to_json()
-        if not _em_session(linker, rule, options):
+        if not _em_session(linker, block_on(*keys), options):
             # a failed session leaves splink's settings without the comparisons it blocked on: start again
             # from the model as it was before the session (those comparisons keep their floors)
             linker = Linker(table, before, log_level=None)
@@ -160,8 +157,25 @@ def _em_session(linker: Any, rule: Any, options: LinkOptions) -> bool:
             return False
 
 
-def _area_rules(columns: set[str]) -> list[str]:
-    return [f'l."{c}" = r."{c}"' for c in ("postcode", "city", "phone", "domain") if c in columns][:1]
+#: pairs scored below this probability (before the prior is re-estimated) are left out of the results
+CANDIDATE_FLOOR = 1e-4
+
+
+def _cluster_table(pairs: pa.Table, threshold: float) -> pa.Table:
+    """``id, cluster_id, cluster_size`` of every record in a cluster (the cluster's id is its smallest id)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    linked = pairs.filter(pc.greater_equal(pairs["match_probability"], threshold))
+    groups = components(zip(linked["id_l"].to_pylist(), linked["id_r"].to_pylist(), strict=True))
+    rows = [(member, group[0], len(group)) for group in groups for member in group]
+    return pa.table(
+        {
+            "id": pa.array([r[0] for r in rows], pa.string()),
+            "cluster_id": pa.array([r[1] for r in rows], pa.string()),
+            "cluster_size": pa.array([r[2] for r in rows], pa.int64()),
+        }
+    )
 
 
 def _run(step: str, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -178,7 +192,7 @@ def find_duplicates(
     records: Any,
     *,
     id_col: str,
-    roles: Mapping[str, str],
+    roles: Mapping[str, str | Sequence[str]],
     options: LinkOptions | None = None,
 ) -> DedupeResult:
     """Score candidate duplicate pairs in ``records`` and cluster those at or above the threshold.
@@ -186,8 +200,10 @@ def find_duplicates(
     Args:
         records: a pyarrow Table, pandas DataFrame or DuckDB relation, one row per record.
         id_col: column with each record's unique key.
-        roles: role -> column, e.g. ``{"name": "Company", "tax_id": "VAT", "phone": "Tel"}``; ``name`` and at
-            least one other role are needed (see :data:`clientbase.dedupe.normalise.ROLES`).
+        roles: role -> column (or columns), e.g. ``{"name": "Company", "tax_id": "VAT", "phone": "Tel"}`` or
+            ``{"given_name": "First", "family_name": "Last", "birth_date": "DOB", "address": ["No", "Street"]}``;
+            a name (``name``, ``given_name``, ``family_name`` or ``full_name``) and at least one other role are
+            needed (see :data:`clientbase.dedupe.normalise.ROLES`).
         options: thresholds, default phone country and training sizes.
 
     Returns:
@@ -216,17 +232,18 @@ def find_duplicates(
         )
         count = _check_ids(con, id_col)
         columns = _usable_columns(con, created)
-        if not (columns - {"name_base", "name_sorted", "name_tok1", "name_tok2", "country"}):
+        if not (columns - NAME_KEYS):
             raise ConfigurationError(
-                "Only a name to compare: give at least one more column (tax_id, registration_id, email, "
-                "website, phone, address, postcode or city) so the model can be trained without labels."
+                "Only a name to compare: give at least one more column (birth_date, national_id, tax_id, "
+                "registration_id, email, website, domain, phone, address, postcode, city or region) so the "
+                "model can be trained without labels."
             )
         seconds["normalise"] = time.perf_counter() - start
 
         step = time.perf_counter()
         db_api = DuckDBAPI(connection=con)
         table = db_api.register("dedupe_input")
-        settings = settings_for(columns)
+        settings = settings_for(columns, blocking_rules(columns, con, "dedupe_input", count))
         if count >= MIN_TRAINING_RECORDS:
             linker = _run("setting up the model", Linker, table, settings, log_level=None)
             linker = _run("training the model", _train, linker, table, columns, options)
@@ -240,25 +257,31 @@ def find_duplicates(
         step = time.perf_counter()
         low = min(options.threshold, options.candidate_threshold or options.threshold)
         predictions = _run(
-            "scoring pairs", linker.inference.predict, threshold_match_probability=low, warning_mode="never"
+            "scoring pairs",
+            linker.inference.predict,
+            threshold_match_probability=min(low, CANDIDATE_FLOOR),
+            warning_mode="never",
         )
-        clusters = _run(
-            "clustering",
-            linker.clustering.cluster_pairwise_predictions_at_threshold,
-            predictions,
-            threshold_match_probability=options.threshold,
+        # each pair's level of each comparison, read back from the weight splink gave it (splink keeps the
+        # levels only with every compared column of both records, too heavy to carry for millions of pairs)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _scored AS SELECT *, {', '.join(gamma_sql(model))} "
+            f"FROM {predictions.physical_name}"
         )
-        seconds["predict"] = time.perf_counter() - step
+        model = settle(con, "_scored", model, count, trained=count >= MIN_TRAINING_RECORDS)
+        weights, total = weight_sql(model)
         gammas = [c["output_column_name"] for c in model["comparisons"]]
+        scored = (
+            f"SELECT least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r, "
+            f"{', '.join(weights)} FROM _scored"
+        )
         pairs = con.execute(
-            "SELECT least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r, match_probability, match_weight, "
+            f"SELECT id_l, id_r, 1.0 / (1.0 + pow(2.0, -({total}))) AS match_probability, {total} AS match_weight, "
             f"{explanation_sql(model)} AS explanation, {', '.join(f'mw_{g}' for g in gammas)} "
-            f"FROM {predictions.physical_name} ORDER BY match_probability DESC, id_l, id_r"
+            f"FROM ({scored}) WHERE {total} >= CAST({log2_odds(low)!r} AS DOUBLE) ORDER BY match_probability DESC, id_l, id_r"
         ).to_arrow_table()
-        cluster_table = con.execute(
-            "SELECT unique_id AS id, cluster_id, count(*) OVER (PARTITION BY cluster_id) AS cluster_size "
-            f"FROM {clusters.physical_name} QUALIFY cluster_size > 1 ORDER BY cluster_id, id"
-        ).to_arrow_table()
+        cluster_table = _cluster_table(pairs, options.threshold)
+        seconds["predict"] = time.perf_counter() - step
         seconds["total"] = time.perf_counter() - start
     finally:
         con.close()

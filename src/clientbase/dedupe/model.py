@@ -1,168 +1,157 @@
-"""The linkage model's shape: comparisons and their levels, blocking rules, priors and weight bounds.
+"""The linkage model's shape: comparisons (:mod:`.comparisons`), blocking rules, training rules, bounds.
 
-Pure functions that return splink settings (dicts of SQL conditions); nothing here touches a database.
+Pure functions that return splink settings (dicts of SQL conditions), except :func:`blocking_rules`, which
+counts on the list how many pairs each candidate rule would make and leaves out those that make too many.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from clientbase.dedupe.comparisons import comparisons_for
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: Candidate blocking rules: pairs that agree exactly on all the keys of one rule are compared. An OR of
+#: many, so one garbled field does not hide a duplicate; a rule is used when the list has all its keys.
+CANDIDATE_RULES: tuple[tuple[str, ...], ...] = (
+    ("name_fold",),
+    ("name_tok1", "postcode"),
+    ("name_tok2", "postcode"),
+    ("name_tok1", "city"),
+    ("name_tok2", "city"),
+    ("given1", "family_key"),
+    ("person_sorted",),
+    ("family_key", "birth_digits"),
+    ("given1", "birth_digits"),
+    ("birth_digits", "postcode"),
+    ("birth_digits",),
+    ("family_key", "postcode"),
+    ("given1", "postcode"),
+    ("family_key", "city"),
+    ("given1", "city"),
+    ("address_key", "postcode"),
+    ("address_key", "city"),
+    ("address_key",),
+    ("address_number", "postcode"),
+    ("address_number", "city"),
+    ("address_number", "region"),
+    ("address_number", "street_key"),
+    ("family_key", "street_key"),
+    ("given1", "street_key"),
+    ("national_id",),
+    ("tax_id",),
+    ("registration_id",),
+    ("phone",),
+    ("email",),
+    ("domain",),
+    ("postcode",),
+    ("city",),
+)
+
+#: given and family name exchanged: a rule of its own (not an equality of keys)
+SWAPPED_RULE = 'l."given" = r."family" AND l."family" = r."given"'
 
 
-def _null(*cols: str) -> str:
-    return " AND ".join(f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in cols)
+def pair_count(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...]) -> int:
+    """How many pairs of ``table`` agree on every one of ``keys`` (none of them missing)."""
+    cols = ", ".join(f'"{k}"' for k in keys)
+    present = " AND ".join(f'"{k}" IS NOT NULL' for k in keys)
+    row = con.execute(
+        f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
+        f"(SELECT count(*) AS n FROM {table} WHERE {present} GROUP BY {cols})"
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
-def _eq(col: str) -> str:
-    return f'"{col}_l" = "{col}_r"'
+def max_pairs_per_rule(records: int) -> int:
+    """A rule may make at most this many pairs: 5 per record, and at least 200,000.
+
+    A small list can afford the coarse rules (the same postcode alone); on a large one they would make
+    most of the pairs compared and say least (1M records: 5.5M pairs share a postcode).
+    """
+    return max(5 * records, 200_000)
 
 
-def _comparisons(columns: set[str]) -> list[dict[str, Any]]:
-    jw = 'jaro_winkler_similarity("name_sorted_l", "name_sorted_r")'
-    comparisons: list[dict[str, Any]] = [
-        {
-            "output_column_name": "name",
-            "comparison_description": "normalised name",
-            "comparison_levels": [
-                {"sql_condition": _null("name_sorted"), "label_for_charts": "missing", "is_null_level": True},
-                {"sql_condition": _eq("name_base"), "label_for_charts": "same name"},
-                {"sql_condition": _eq("name_sorted"), "label_for_charts": "same words, other order"},
-                {"sql_condition": f"{jw} >= 0.94", "label_for_charts": "nearly the same name"},
-                {"sql_condition": f"{jw} >= 0.84", "label_for_charts": "similar name"},
-                {"sql_condition": "ELSE", "label_for_charts": "different name"},
-            ],
-        }
-    ]
-    for col in ("tax_id", "registration_id"):
-        if col in columns:
-            comparisons.append(
-                {
-                    "output_column_name": col,
-                    "comparison_levels": [
-                        {"sql_condition": _null(col), "label_for_charts": "missing", "is_null_level": True},
-                        {"sql_condition": _eq(col), "label_for_charts": "same"},
-                        {
-                            "sql_condition": (
-                                f'CASE WHEN length("{col}_l") = length("{col}_r") '
-                                f'THEN hamming("{col}_l", "{col}_r") <= 1 ELSE false END'
-                            ),
-                            "label_for_charts": "one character off",
-                        },
-                        {"sql_condition": "ELSE", "label_for_charts": "different"},
-                    ],
-                }
-            )
-    mail = [c for c in ("email", "domain") if c in columns]
-    if mail:
-        levels: list[dict[str, Any]] = [
-            {"sql_condition": _null(*mail), "label_for_charts": "missing", "is_null_level": True}
-        ]
-        if "email" in mail:
-            levels.append({"sql_condition": _eq("email"), "label_for_charts": "same e-mail"})
-        if "domain" in mail:
-            levels.append({"sql_condition": _eq("domain"), "label_for_charts": "same company domain"})
-        levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
-        comparisons.append({"output_column_name": "email", "comparison_levels": levels})
-    if "phone" in columns:
-        comparisons.append(
-            {
-                "output_column_name": "phone",
-                "comparison_levels": [
-                    {"sql_condition": _null("phone"), "label_for_charts": "missing", "is_null_level": True},
-                    {"sql_condition": _eq("phone"), "label_for_charts": "same number"},
-                    {
-                        "sql_condition": _eq("phone7"),
-                        "label_for_charts": "same last 7 digits",
-                    },
-                    {"sql_condition": "ELSE", "label_for_charts": "different"},
-                ],
-            }
-        )
-    place = [c for c in ("address", "postcode", "city") if c in columns]
-    if place:
-        levels = [{"sql_condition": _null(*place), "label_for_charts": "missing", "is_null_level": True}]
-        area = " OR ".join(_eq(c) for c in ("postcode", "city") if c in place)
-        if "address" in place:
-            same_area = f" AND ({area})" if area else ""
-            levels.append({"sql_condition": _eq("address") + same_area, "label_for_charts": "same address"})
-            levels.append(
-                {
-                    "sql_condition": f'jaro_winkler_similarity("address_l", "address_r") >= 0.9{same_area}',
-                    "label_for_charts": "similar address",
-                }
-            )
-        if "postcode" in place:
-            levels.append({"sql_condition": _eq("postcode"), "label_for_charts": "same postcode"})
-        if "city" in place:
-            levels.append({"sql_condition": _eq("city"), "label_for_charts": "same city"})
-        levels.append({"sql_condition": "ELSE", "label_for_charts": "different place"})
-        comparisons.append({"output_column_name": "place", "comparison_levels": levels})
-    return comparisons
+def blocking_rules(
+    columns: set[str], con: duckdb.DuckDBPyConnection | None = None, table: str = "", records: int = 0
+) -> list[str]:
+    """The blocking rules for a list with ``columns``; with ``con``, only those that make few enough pairs.
 
-
-def blocking_rules(columns: set[str]) -> list[str]:
-    rules = ['l."name_sorted" = r."name_sorted"']
-    for area in ("postcode", "city"):
-        if area in columns:
-            rules.append(f'l."name_tok1" = r."name_tok1" AND l."{area}" = r."{area}"')
-            rules.append(f'l."name_tok2" = r."name_tok2" AND l."{area}" = r."{area}"')
-    for col in ("tax_id", "registration_id", "phone", "email", "domain"):
-        if col in columns:
-            rules.append(f'l."{col}" = r."{col}"')
+    Example:
+        >>> blocking_rules({"name_sorted", "name_tok1", "name_tok2", "postcode", "phone"})
+        ['l."name_sorted" = r."name_sorted"', 'l."name_tok1" = r."name_tok1" AND l."postcode" = r."postcode"', 'l."name_tok2" = r."name_tok2" AND l."postcode" = r."postcode"', 'l."phone" = r."phone"']
+    """
+    rules = []
+    for keys in CANDIDATE_RULES:
+        if not set(keys) <= columns:
+            continue
+        if con is not None and pair_count(con, table, keys) > max_pairs_per_rule(records):
+            continue
+        rules.append(" AND ".join(f'l."{k}" = r."{k}"' for k in keys))
+    if {"given", "family"} <= columns:
+        rules.append(SWAPPED_RULE)
     return rules
 
 
-#: Starting m and u of each level, typical of company lists: the model of a list too small to train
-#: (see :data:`MIN_TRAINING_RECORDS`), and EM's starting point for larger ones.
-PRIORS: dict[str, dict[str, tuple[float, float]]] = {
-    "name": {
-        "same name": (0.60, 1e-4),
-        "same words, other order": (0.05, 1e-5),
-        "nearly the same name": (0.20, 1e-3),
-        "similar name": (0.10, 1e-2),
-        "different name": (0.05, 0.9889),
-    },
-    "tax_id": {"same": (0.90, 1e-5), "one character off": (0.03, 1e-4), "different": (0.07, 0.99989)},
-    "registration_id": {
-        "same": (0.90, 1e-5),
-        "one character off": (0.03, 1e-4),
-        "different": (0.07, 0.99989),
-    },
-    "email": {"same e-mail": (0.50, 1e-5), "same company domain": (0.30, 1e-4), "different": (0.20, 0.99989)},
-    "phone": {"same number": (0.70, 1e-5), "same last 7 digits": (0.05, 1e-4), "different": (0.25, 0.99989)},
-    "place": {
-        "same address": (0.60, 1e-4),
-        "similar address": (0.15, 1e-3),
-        "same postcode": (0.10, 1e-2),
-        "same city": (0.10, 0.05),
-        "different place": (0.05, 0.9389),
-    },
-}
-
-#: Below this many records the list is scored with :data:`PRIORS` instead of being trained: random pairs
-#: and EM over a few hundred records give estimates noisier than the priors.
-MIN_TRAINING_RECORDS = 1000
-
-
-def _with_priors(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for comparison in comparisons:
-        priors = PRIORS[comparison["output_column_name"]]
-        for level in comparison["comparison_levels"]:
-            if not level.get("is_null_level"):
-                level["m_probability"], level["u_probability"] = priors[level["label_for_charts"]]
-    return comparisons
-
-
-def settings_for(columns: set[str]) -> dict[str, Any]:
+def settings_for(columns: set[str], blocking: list[str] | None = None) -> dict[str, Any]:
+    """splink settings for a list whose normalised keys are ``columns``, with the typical m and u."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
-        "comparisons": _with_priors(_comparisons(columns)),
-        "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in blocking_rules(columns)],
+        "comparisons": comparisons_for(columns),
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": r} for r in (blocking if blocking is not None else blocking_rules(columns))
+        ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
         "em_convergence": 0.001,
         "max_iterations": 20,
     }
+
+
+def deterministic_rules(columns: set[str]) -> list[str]:
+    """Rules almost only duplicates meet, for estimating the share of duplicates in the list."""
+    rules = []
+    if "name_sorted" in columns:
+        area = [c for c in ("postcode", "city", "phone", "domain") if c in columns][:1]
+        rules += [f'l."name_sorted" = r."name_sorted" AND l."{a}" = r."{a}"' for a in area]
+    if {"given1", "family_key"} <= columns:
+        person = 'l."given1" = r."given1" AND l."family_key" = r."family_key"'
+        for extra in ("birth_digits", "address_key", "postcode"):
+            if extra in columns:
+                rules.append(f'{person} AND l."{extra}" = r."{extra}"')
+                break
+    rules += [f'l."{c}" = r."{c}"' for c in ("national_id", "tax_id", "registration_id") if c in columns]
+    if not rules:
+        key = "name_sorted" if "name_sorted" in columns else "person_sorted"
+        rules.append(f'l."{key}" = r."{key}"')
+    return rules
+
+
+def training_blocks(columns: set[str]) -> list[tuple[str, ...]]:
+    """The blocking of the EM sessions: first on the name (estimates every other comparison), then on an
+    identifier or place (estimates the name), so every comparison is estimated once."""
+    first: tuple[str, ...] = ("name_sorted",) if "name_sorted" in columns else ("given1", "family_key")
+    if not set(first) <= columns:
+        first = ("person_sorted",)
+    blocks: list[tuple[str, ...]] = [first]
+    for second in ("birth_digits", "national_id", "tax_id", "registration_id", "phone", "domain", "email"):
+        if second in columns:
+            blocks.append((second,))
+            break
+    else:
+        for second in ("address_key", "postcode", "city"):
+            if second in columns:
+                blocks.append((second,))
+                break
+    return blocks
+
+
+#: Below this many records the list is scored with the typical m and u instead of being trained: random
+#: pairs and EM over a few hundred records give estimates noisier than the typical values.
+MIN_TRAINING_RECORDS = 1000
 
 
 #: no single level may weigh more than log2(1 / U_FLOOR) ~ 20 bits or less than log2(M_FLOOR) ~ -7.6 bits
