@@ -43,3 +43,9 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The full fuzz and fault suite (tests/robustness): many more malformed values and files, kill -9 moments and
+# racing rounds than the sample `make test` runs. Takes several minutes.
+.PHONY: test-long
+test-long: install
+	CLIENTBASE_TEST_LONG=1 $(BIN)/pytest -n 2 --dist loadgroup tests/robustness

@@ -72,9 +72,12 @@ def test_validation_error_exits_with_code_3_and_no_traceback(tmp_path: object) -
 
 
 def test_missing_folder_of_database_is_a_clear_error(tmp_path: object) -> None:
-    result = runner.invoke(app, ["export-folder", str(tmp_path), "--db", "duckdb:////no/such/dir/x.duckdb"])
+    result = runner.invoke(app, ["init", "--db", "duckdb:////no/such/dir/x.duckdb"])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+    result = runner.invoke(app, ["export-folder", str(tmp_path), "--db", "duckdb:////no/such/dir/x.duckdb"])
+    assert result.exit_code == 4
+    assert "No database at /no/such/dir/x.duckdb" in result.output
 
 
 def test_importing_the_cli_loads_no_heavy_library() -> None:

@@ -431,7 +431,7 @@ def key_columns(table: sa.Table) -> list[str]:
 # ==========================================================================================================
 
 #: Where a change came from; imports write ``import:<batch_id>``.
-CHANGE_SOURCES = ("ui", "api", "import", "merge")
+CHANGE_SOURCES = ("ui", "api", "import", "merge", "exchange")
 BATCH_STATUSES = ("applied", "undone")
 BATCH_ACTIONS = ("insert", "update")
 TIMESTAMP = sa.DateTime()  # naive UTC everywhere
@@ -450,7 +450,7 @@ field_history = sa.Table(
     column(
         "source",
         sa.String(80),
-        Field("ui, api, import:<batch_id> or merge", "import:B20240517103102", required=True),
+        Field("ui, api, import:<batch_id>, merge or exchange", "import:B20240517103102", required=True),
     ),
     column("record_version", sa.Integer, Field("Version of the record the change produced", "2")),
     column("batch_id", ID, Field("Import batch that made the change, if one", "B20240517103102")),
@@ -465,7 +465,7 @@ field_verification = sa.Table(
     column("field_name", sa.String(64), Field("Column", "phone", required=True), primary_key=True),
     column("verified_at", TIMESTAMP, Field("Last time the value was set or confirmed, UTC", "2024-05-17")),
     column("verified_by", ID, Field("Who set or confirmed it", "M01", references="managers.manager_id")),
-    column("source", sa.String(80), Field("ui, api, import:<batch_id> or merge", "ui")),
+    column("source", sa.String(80), Field("ui, api, import:<batch_id>, merge or exchange", "ui")),
     comment="Freshness: when each field of each record was last set or confirmed to be right.",
 )
 
@@ -482,7 +482,9 @@ owner_transfers = sa.Table(
     column("to_owner", ID, Field("Owner after", "M02", required=True, references="managers.manager_id")),
     column("transferred_by", ID, Field("Who assigned it", "M00", references="managers.manager_id")),
     column("transferred_at", TIMESTAMP, Field("When, UTC", "2024-05-17 10:31:02", required=True)),
-    column("source", sa.String(80), Field("ui, api, import:<batch_id> or merge", "ui", required=True)),
+    column(
+        "source", sa.String(80), Field("ui, api, import:<batch_id>, merge or exchange", "ui", required=True)
+    ),
     column("reason", sa.String(300), Field("Why", "territory change")),
     column("batch_id", ID, Field("Import batch that made the transfer, if one", "B20240517103102")),
     comment="Every change of owner of a counterparty.",
@@ -1039,3 +1041,28 @@ campaigns = sa.Table(
 
 #: The campaigns travel with the exchange format (an optional file, loaded after the counterparties).
 EXCHANGE_TABLES = (*EXCHANGE_TABLES, campaigns)
+
+
+# ==========================================================================================================
+# -- records: the history that travels with an exchange folder (issues 10/11; no new tables) ---------------
+# ==========================================================================================================
+
+#: Tables ``export-folder`` writes beside :data:`EXCHANGE_TABLES`, and ``import-folder`` reads back when present,
+#: so that an export loaded into an empty database reproduces it exactly: field history and freshness,
+#: owner transfers, import batches with their undo snapshots, duplicate decisions, merges, quality scores,
+#: the action tasks with their events, saved scenarios and the sales plans.
+#: In load order (a table only references tables before it).
+EXCHANGE_HISTORY_TABLES: tuple[sa.Table, ...] = (
+    field_history,
+    field_verification,
+    owner_transfers,
+    import_batches,
+    batch_changes,
+    duplicate_decisions,
+    counterparty_merges,
+    quality_snapshots,
+    action_tasks,
+    task_events,
+    scenarios,
+    plan_targets,
+)

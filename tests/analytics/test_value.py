@@ -213,6 +213,7 @@ def test_value_command(demo: tuple[str, DemoData], value: CustomerValue) -> None
 
 
 def test_value_command_on_an_empty_database(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", "--db", f"duckdb:///{tmp_path}/empty.duckdb"]).exit_code == 0
     result = runner.invoke(app, ["value", "--db", f"duckdb:///{tmp_path}/empty.duckdb"])
     assert result.exit_code == 1
     assert "no order lines" in result.output

@@ -78,6 +78,11 @@ def test_summary_of_a_hand_made_base() -> None:
                 "status": ["active", "prospect"],
                 "acquisition_mode": ["targeted", "spontaneous"],
                 "created_at": [date(2023, 1, 1), date(2024, 6, 1)],
+                # what the registry's rules ask of an active customer and of a prospect
+                "owner_id": ["M1", "M1"],
+                "country": ["SE", "DE"],
+                "payment_days": [30, None],
+                "acquisition_channel": [None, "trade_fair"],
             }
         ),
         "order_lines": pa.table(

@@ -19,10 +19,10 @@ FILES = {
     "cost_drivers.csv": "kind,unit,rate\nvisit,minute,1.25\ndelivery,event,18.00\n",
     "products.csv": "product_id,name,category,list_price,unit_cost\nP1,Drill,tools,100.00,60.00\nP2,Saw,tools,50.00,35.00\n",
     "counterparties.csv": (
-        "counterparty_id,name,roles,status,owner_id,acquisition_mode,country,created_at,payment_days,discount_pct\n"
-        "C1,Nordic Tools AB,customer,active,M1,targeted,SE,2023-01-10,30,5\n"
-        'C2,"Bau, Müller GmbH",customer;supplier,active,M2,spontaneous,DE,2023-02-11,60,\n'
-        "C3,Prospect Oy,prospect,prospect,M2,spontaneous,FI,2024-03-01,,\n"
+        "counterparty_id,name,roles,status,owner_id,acquisition_channel,acquisition_mode,country,created_at,payment_days,discount_pct\n"
+        "C1,Nordic Tools AB,customer,active,M1,,targeted,SE,2023-01-10,30,5\n"
+        'C2,"Bau, Müller GmbH",customer;supplier,active,M2,,spontaneous,DE,2023-02-11,60,\n'
+        "C3,Prospect Oy,prospect,prospect,M2,trade_fair,spontaneous,FI,2024-03-01,,\n"
     ),
     "order_lines.csv": (
         "order_id,line_no,counterparty_id,order_date,product_id,quantity,list_price,net_price,unit_cost\n"
@@ -98,7 +98,7 @@ BAD_INPUTS = {
         {
             "invoices.csv": "invoice_id,counterparty_id,issue_date,due_date,amount\nF1,C1,15/01/2024,2024-02-14,380.00\n"
         },
-        ("invoices.csv", 2, "issue_date", "15/01/2024", "not a date in the form YYYY-MM-DD"),
+        ("invoices.csv", 2, "issue_date", "15/01/2024", "not a date: write YYYY-MM-DD"),
     ),
     "negative price": (
         {
@@ -134,7 +134,7 @@ BAD_INPUTS = {
         {
             "invoices.csv": "invoice_id,counterparty_id,issue_date,due_date,amount\nF1,C1,2024-01-15,2024-02-14,380.001\n"
         },
-        ("invoices.csv", 2, "amount", "380.001", "at most 2 decimals"),
+        ("invoices.csv", 2, "amount", "380.001", "more than 2 decimals"),
     ),
     "unknown file": ({"customers.csv": "id\n1\n"}, ("customers.csv", None, None, None, "unknown file")),
 }
@@ -171,7 +171,7 @@ def test_file_without_optional_columns_keeps_stored_values(tmp_path: Path) -> No
         only.mkdir()
         (only / "managers.csv").write_text("manager_id,name\nM1,Anna Lind\n")
         report = import_folder(store, only)
-        assert vars(report.tables["managers"]) == {"inserted": 0, "updated": 1, "unchanged": 0}
+        assert vars(report.tables["managers"]) == {"inserted": 0, "updated": 1, "unchanged": 0, "rejected": 0}
         row = store.table("managers").filter(lambda t: t.manager_id == "M1").to_pyarrow().to_pylist()[0]
         assert (row["name"], row["role"]) == ("Anna Lind", "head")
 

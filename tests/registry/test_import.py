@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, ConflictError, NotFoundError, PermissionDeniedError
+from clientbase.outputs import write_error_report
 from clientbase.registry import batch, export, service
 from clientbase.registry.plan import plan_import
 from clientbase.store import Store
@@ -203,11 +204,11 @@ def test_rejected_rows_are_reported_with_row_column_value_and_reason(store: Stor
     assert errors[(4, None)] == (None, "duplicate of row 2 (same tax_id)")
     assert errors[(5, "Betreuer")] == ("Zoe Unknown", "reference: no such manager (id, name or e-mail)")
     assert errors[(6, "Land")] == (None, "required: an active customer needs a country")
-    report = batch.write_error_report(plan.errors, tmp_path / "errors.csv")
+    report = write_error_report(plan.errors, tmp_path / "errors.csv")
     with report.open(encoding="utf-8-sig") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == ["row", "column", "value", "reason"]
-    assert ["4", "", "", "duplicate of row 2 (same tax_id)"] in lines
+    assert lines[0] == ["file", "row", "column", "value", "reason"]
+    assert ["bad.csv", "4", "", "", "duplicate of row 2 (same tax_id)"] in lines
     assert len(lines) == 1 + len(plan.errors)
 
 
@@ -222,7 +223,7 @@ def test_ambiguous_matches_are_rejected_naming_the_candidates(store: Store, tmp_
     path.write_text("Firma;Land;Rolle\nAcme;DE;Lieferant\n", encoding="utf-8")
     plan = plan_import(store, path=path, actor=HEAD)
     assert plan.summary()["errors"][0]["reason"] == (
-        "ambiguous: name and country matches several records: C00001, C00002"
+        "ambiguous: name and country matches several records: C00001, C00002; give the row its counterparty_id"
     )
 
 
@@ -262,7 +263,9 @@ def test_access_rules_in_imports(store: Store, tmp_path: Path) -> None:
     path.write_text("Firma;USt-IdNr.;Land;Zahlungsziel\nMüller;DE136695976;DE;90\nNeu GmbH;;DE;30\n", "utf-8")
     plan = plan_import(store, path=path, actor=IVAN)
     assert counts(plan) == (1, 0, 0, 1)
-    assert "owned by M01" in plan.rows[0].problems[0].rule
+    reason = plan.rows[0].problems[0].rule
+    # rejected without saying whose or which record it is (issue 11.11)
+    assert "a record you may not see (same tax_id)" in reason and "M01" not in reason and "C0" not in reason
     # a manager cannot give new records to someone else; the head can, by name
     path.write_text("Firma;Land;Zahlungsziel;Betreuer\nNeu GmbH;DE;30;Anna Berg\n", "utf-8")
     assert (

@@ -157,7 +157,7 @@ def test_contacts_are_created_updated_archived_and_restored(store: Store) -> Non
     service.archive_contact(db=store, actor=ANNA, contact_id="P0001", expected_version=2)
     back = service.restore_contact(db=store, actor=ANNA, contact_id="P0001", expected_version=3)
     assert (back["title"], back["archived"], back["version"]) == ("CFO", False, 4)
-    with pytest.raises(ValidationError, match="no such counterparty"):
+    with pytest.raises(NotFoundError, match="No counterparty C99 visible to M01"):
         service.create_contact(db=store, actor=ANNA, values={"counterparty_id": "C99", "name": "X"})
 
 

@@ -35,6 +35,9 @@ def base(store: Store) -> Store:
                     "roles": ["customer", "customer"],
                     "status": ["active", "active"],
                     "created_at": ["2024-01-02", "2024-01-02"],
+                    "owner_id": ["M01", "M02"],
+                    "country": ["SE", "DE"],
+                    "payment_days": ["30", "45"],
                 }
             ),
             "products": pa.table(
@@ -159,5 +162,10 @@ def test_cli_dry_run_json(base: Store, db_url: str, tmp_path: Path) -> None:
         ["import-transactions", str(path), "--table", "order_lines", "--db", db_url, "--dry-run", "--json"],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["tables"]["order_lines"] == {"inserted": 1, "updated": 0, "unchanged": 0}
+    assert json.loads(result.stdout)["tables"]["order_lines"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     assert base.table("order_lines").count().execute() == 0

@@ -55,6 +55,7 @@ def _counterparty(
         "country": "SE",
         "industry": "construction",
         "size_band": "small",
+        "payment_days": "30",  # the registry's rules: an active customer needs agreed terms
         "created_at": created,
     }
 

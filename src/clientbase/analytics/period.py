@@ -111,6 +111,11 @@ def resolve_periods(
     if (compare_start is None) != (compare_end is None):
         raise ConfigurationError("Give both --compare-from and --compare-to, or neither.")
     if compare_start is not None and compare_end is not None:
+        if compare_end < compare_start:
+            raise ConfigurationError(
+                f"The compared period {compare_start} to {compare_end} ends before it starts; "
+                "give --compare-from before --compare-to."
+            )
         previous = Period(compare_start, compare_end)
     else:
         previous = _period_before(current)

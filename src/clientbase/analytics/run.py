@@ -59,6 +59,7 @@ from clientbase.analytics.timeline import Timeline
 from clientbase.analytics.whale import WhaleCurve, whale_curve
 from clientbase.errors import ClientbaseError, StoreError
 from clientbase.schema import DEFAULT_SETTINGS
+from clientbase.store.connection import consistent_read
 
 CUR, PREV = "cur", "prev"
 #: counterparty columns the analysis carries beside the roll-up attributes (the report lists them)
@@ -281,6 +282,7 @@ def _as_date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+@consistent_read  # every query of it reads one committed state of the store
 def analyze(
     source: Any,
     *,

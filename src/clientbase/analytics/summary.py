@@ -20,6 +20,7 @@ from clientbase import schema
 from clientbase.analytics.period import Period, twelve_months_to
 from clientbase.analytics.standing import CUSTOMER_DEFINITION
 from clientbase.analytics.timeline import bucket
+from clientbase.store.connection import consistent_read
 
 if TYPE_CHECKING:
     from clientbase.store import Store
@@ -98,6 +99,7 @@ def yearly_sales(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
+@consistent_read  # every query of it reads one committed state of the store
 def summary(store: Store) -> dict[str, Any]:
     """The summary of the database behind ``store``.
 

@@ -240,8 +240,13 @@ def report_command(
     """
     if out is None and xlsx is None:
         raise typer.BadParameter("give --out report.html, --xlsx report.xlsx or both")
+    from clientbase.outputs import output_file
     from clientbase.report import write_html, write_xlsx
 
+    with cli_errors():  # a path that cannot be written is said before the analysis runs
+        for target, example in ((out, "report.html"), (xlsx, "report.xlsx")):
+            if target is not None:
+                output_file(target, what=example)
     a = run_analysis(db, start, end, as_of, compare_start, compare_end)
     forecast_document = None
     if forecast and out is not None:

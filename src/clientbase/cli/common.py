@@ -67,11 +67,12 @@ def cli_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def open_store(url: str) -> Iterator[Store]:
-    """The store at ``url``, opened for one command; library errors become clean CLI errors."""
+def open_store(url: str, *, create: bool = False) -> Iterator[Store]:
+    """The store at ``url``, opened for one command (library errors become clean CLI errors); a missing base
+    is an error unless the command makes one (``create``)."""
     from clientbase.store import connect
 
-    with cli_errors(), connect(url) as store:
+    with cli_errors(), connect(url, create=create) as store:
         yield store
 
 

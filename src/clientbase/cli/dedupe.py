@@ -185,22 +185,29 @@ def duplicate_review(
     """
     from clientbase.dedupe import LinkOptions
     from clientbase.dedupe.review import review_queue
+    from clientbase.registry.compare import side_by_side
 
     _quiet_splink()
     with open_store(db) as store:
         queue = review_queue(
             store, LinkOptions(threshold=max(low, 0.9), candidate_threshold=low), limit=limit
         )
+        fields = side_by_side(store, [(p["id_l"], p["id_r"]) for p in queue])
+    for p in queue:
+        p["side_by_side"] = [f.as_dict() for f in fields.get((p["id_l"], p["id_r"]), [])]
     if as_json:
         print_json({"pairs": queue})
         return
     if not queue:
         console.print("Nothing to review.")
         return
-    table = Table("id_l", "id_r", "probability", "why")
+    marks = {"agree": "[green]=[/]", "differ": "[red]≠[/]", "missing": "[dim]·[/]"}
     for p in queue:
-        table.add_row(p["id_l"], p["id_r"], f"{p['match_probability']:.3f}", p["explanation"])
-    console.print(table)
+        table = Table("field", p["id_l"], "", p["id_r"], title=f"p={p['match_probability']:.3f}")
+        for f in p["side_by_side"]:
+            table.add_row(f["field"], f["left"] or "", marks[f["verdict"]], f["right"] or "")
+        console.print(table)
+        console.print(f"  why: {p['explanation']}", highlight=False)
     console.print("Decide with: clientbase duplicate-decide ID_L ID_R confirmed|rejected --as MANAGER")
 
 

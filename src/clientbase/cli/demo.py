@@ -63,7 +63,7 @@ def demo_command(
     with cli_errors():
         story = story_for(customers, years, seed, lines=lines, end_date=_parse_date(end_date))
     with (
-        open_store(db) as store,
+        open_store(db, create=True) as store,
         Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -45,6 +45,18 @@ def _actor(store: Store, manager_id: str) -> access.Actor:
         return access.load_actor(conn, manager_id)
 
 
+def _db_args(db: str) -> list[str]:
+    """``--db URL`` unless the URL is the default one (a hint printed with it runs as printed)."""
+    return [] if db == DEFAULT_DB else ["--db", db]
+
+
+def _command(*words: str) -> str:
+    """A command line a shell runs as shown."""
+    import shlex
+
+    return "clientbase " + " ".join(shlex.quote(word) for word in words)
+
+
 def _confirm_mapping(suggested: mapping.ColumnMapping, save_to: Path | None, yes: bool) -> None:
     """Show the suggested mapping; go on only if confirmed (or --yes). Without a terminal, stop with advice."""
     from clientbase.registry import mapping
@@ -125,9 +137,13 @@ def import_command(
     do_apply: Annotated[
         bool, typer.Option("--apply", help="Write it, as one batch that can be undone.")
     ] = False,
-    skip_rejected: Annotated[
+    skip_invalid: Annotated[
         bool,
-        typer.Option("--skip-rejected", help="With --apply: write the good rows even if some are rejected."),
+        typer.Option(
+            "--skip-invalid",
+            "--skip-rejected",
+            help="With --apply: write the valid rows and list the rejected ones in the error report.",
+        ),
     ] = False,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Owner of new records when the file has no owner column.")
@@ -140,7 +156,8 @@ def import_command(
     errors: Annotated[
         Path | None,
         typer.Option(
-            "--errors", help="Error report CSV for rejected rows (default: <file>-errors.csv here)."
+            "--errors",
+            help="Error report CSV for rejected rows (default: <file>-errors.csv beside the file).",
         ),
     ] = None,
 ) -> None:
@@ -148,7 +165,8 @@ def import_command(
 
     The column mapping is suggested from the headers (English, German, Russian, French, Swedish) and shown
     for confirmation; --yes accepts it, --save-mapping keeps it for next time. Rows are matched to existing
-    records by tax ID, e-mail or e-mail domain, then name + country. Rejected rows go to an error report.
+    records by tax ID, e-mail or e-mail domain, then name + country. Rejected rows go to an error report
+    beside the file. --apply writes all rows or none; with --skip-invalid it writes the valid rows.
 
     Example: clientbase import anna_kunden.xlsx --as M01 --yes --apply
     """
@@ -176,10 +194,12 @@ def import_command(
         )
         report = None
         if plan.errors:
-            report = batch.write_error_report(plan.errors, errors or Path(f"{file.stem}-errors.csv"))
+            from clientbase.outputs import error_report_path, write_error_report
+
+            report = write_error_report(plan.errors, error_report_path(file, errors))
         result = None
         if do_apply:
-            if plan.count("rejected") and not skip_rejected:
+            if plan.count("rejected") and not skip_invalid:
                 raise ValidationError(plan.errors, total=len(plan.errors))
             result = batch.apply(store, plan)
     summary = plan.summary()
@@ -197,9 +217,8 @@ def import_command(
     elif result.batch_id is None:
         console.print("Nothing to change: every row matches what is stored.")
     else:
-        console.print(
-            f"Applied as batch [bold]{result.batch_id}[/]; undo it with: clientbase undo-import {result.batch_id}"
-        )
+        undo = _command("undo-import", result.batch_id, "--as", acting, *_db_args(db))
+        console.print(f"Applied as batch [bold]{result.batch_id}[/]; undo it with: {undo}", highlight=False)
 
 
 @app.command("undo-import")
@@ -395,25 +414,133 @@ def import_transactions_command(
     table: Annotated[str, typer.Option("--table", help="order_lines, invoices, payments or activities.")],
     db: DbOption = DEFAULT_DB,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Load the valid rows and list the others in the error report."),
+    ] = False,
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Error report CSV (default: <file>-errors.csv beside the file)."),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Load a file of transactions in bulk (validated by the engine), all or nothing, merged by key.
 
     Columns are named as in docs/data-format.md. Any bad row is reported with file, row, column, value and
-    rule, and then nothing is written. Re-importing an overlapping export adds nothing twice.
+    rule (also in the error report), and then nothing is written, unless --skip-invalid loads the valid rows.
+    Re-importing an overlapping export adds nothing twice.
 
     Example: clientbase import-transactions lines_2024-05.csv --table order_lines
     """
+    from clientbase.cli.exchange import print_load, reporting_problems
     from clientbase.registry.transactions import import_transactions
 
-    with open_store(db) as store:
-        report = import_transactions(store, file, table=table, dry_run=dry_run)
+    with open_store(db) as store, cli_errors(), reporting_problems(file, errors):
+        report = import_transactions(store, file, table=table, dry_run=dry_run, skip_invalid=skip_invalid)
+    print_load(file.name, report, file, errors, json, dry_run)
+
+
+SetOption = Annotated[
+    list[str],
+    typer.Option(
+        "--set",
+        metavar="FIELD=VALUE",
+        help="field=value to write (repeat for several fields; field= empties it).",
+        show_default=False,
+    ),
+]
+
+
+def _fields(sets: list[str]) -> dict[str, object]:
+    """``["phone=+46 18 12 34 56", "city="]`` as ``{"phone": "+46 18 12 34 56", "city": None}``."""
+    from clientbase.errors import ConfigurationError
+
+    changes: dict[str, object] = {}
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(f"--set {item!r}: write it as field=value, e.g. --set payment_days=30")
+        changes[name.strip()] = value if value.strip() else None
+    return changes
+
+
+@app.command("edit")
+def edit_command(
+    record_id: Annotated[
+        str, typer.Argument(help="Counterparty (C...) or, with --contact, contact (P...) id.")
+    ],
+    sets: SetOption,
+    acting: AsOption = "",
+    db: DbOption = DEFAULT_DB,
+    contact: Annotated[bool, typer.Option("--contact", help="The id is a contact's.")] = False,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="The version you read (show-record); refused if it moved on since."),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change fields of one record, by the registry's rules, with its history and freshness.
+
+    Values are written as docs/registry.md says (numbers like 30 or 1234.50, dates YYYY-MM-DD); a value is
+    checked and stored in its canonical form (a phone as E.164). A manager edits their own records only.
+
+    Example: clientbase edit C000042 --set payment_days=45 --set phone="+49 30 1544300" --as M01
+    """
+    from clientbase.registry import service
+
+    kind = "contacts" if contact else "counterparties"
+    with open_store(db) as store, cli_errors():
+        actor = _actor(store, acting)
+        changes = _fields(sets)
+        current = service.get_record(store, actor=actor, kind=kind, record_id=record_id)
+        expected = int(current.get("version") or 0) if version is None else version
+        update = service.update_contact if contact else service.update_counterparty
+        key = "contact_id" if contact else "counterparty_id"
+        row = update(
+            db=store, actor=actor, changes=changes, expected_version=expected, source="ui", **{key: record_id}
+        )
+    _print_record(kind, row, json)
+
+
+@app.command("create")
+def create_command(
+    sets: SetOption,
+    acting: AsOption = "",
+    db: DbOption = DEFAULT_DB,
+    contact: Annotated[
+        bool, typer.Option("--contact", help="Create a contact (give --set counterparty_id=...).")
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Create a counterparty (or, with --contact, a contact) by the registry's rules; the key is generated.
+
+    A manager's new record is their own; a record needs what its roles and status require (an active customer
+    an owner, a country and payment days; a prospect a channel and an acquisition mode).
+
+    Example: clientbase create --set name="Nordic Tools AB" --set country=SE --set payment_days=30 --as M03
+    """
+    from clientbase.registry import service
+
+    kind = "contacts" if contact else "counterparties"
+    with open_store(db) as store, cli_errors():
+        actor = _actor(store, acting)
+        values = {k: v for k, v in _fields(sets).items() if v is not None}
+        if not contact:  # the import's defaults for a new record
+            values.setdefault("roles", "customer")
+            values.setdefault("status", "prospect" if "prospect" in str(values["roles"]) else "active")
+        create = service.create_contact if contact else service.create_counterparty
+        row = create(db=store, actor=actor, values=values, source="ui")
+    _print_record(kind, row, json)
+
+
+def _print_record(kind: str, row: dict[str, object], json: bool) -> None:
     if json:
-        print_json({"dry_run": dry_run, "tables": report.as_dict()})
+        print_json({"record": row})
         return
-    shown = Table(title=("Would load" if dry_run else "Loaded") + f" {file.name}")
-    for column in ("table", "inserted", "updated", "unchanged"):
-        shown.add_column(column, justify="left" if column == "table" else "right")
-    for name, counts in report.tables.items():
-        shown.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
-    console.print(shown)
+    key = "contact_id" if kind == "contacts" else "counterparty_id"
+    table = Table(title=f"{kind} {row[key]} (version {row.get('version')})")
+    for column in ("field", "value"):
+        table.add_column(column)
+    for name, value in row.items():
+        table.add_row(name, "" if value is None else str(value))
+    console.print(table)

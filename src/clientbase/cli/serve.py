@@ -46,12 +46,13 @@ def serve(
 
     from clientbase.accounts.users import first_start_password
     from clientbase.store import connect, lock
-    from clientbase.store.connection import _duckdb_path
+    from clientbase.store.connection import parse_url
     from clientbase.web import asgi
 
     with cli_errors():
-        duck = db.startswith("duckdb")
-        path = _duckdb_path(db) if duck else None
+        target = parse_url(db)
+        duck = target.engine == "duckdb"
+        path = (str(target.path) if target.path is not None else ":memory:") if duck else None
         if duck and workers > 1:
             err_console.print(
                 "[bold red]error:[/] a DuckDB file allows one writing process: serve it with --workers 1, "
@@ -65,7 +66,7 @@ def serve(
         if holder is not None:
             holder.__enter__()
         try:
-            with connect(db) as store:
+            with connect(db, create=False) as store:  # serve a base; it never makes one
                 first = first_start_password(store)
             url = f"http://{host}:{port}"
             console.print(f"clientbase serves {db} at [bold]{url}[/] (API docs at {url}/docs).")

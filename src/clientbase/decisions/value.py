@@ -46,6 +46,7 @@ from clientbase.models import (
     MBGNBDModel,
     customer_lifetime_value,
 )
+from clientbase.store.connection import consistent_read
 
 PURCHASE_MODELS: dict[str, type[BGNBDModel] | type[MBGNBDModel]] = {
     "bgnbd": BGNBDModel,
@@ -227,6 +228,7 @@ def purchases(order_lines: ir.Table) -> ir.Table:
     return lines.mutate(amount=lines.quantity * lines.net_price)
 
 
+@consistent_read  # every query of it reads one committed state of the store
 def customer_value(
     source: Any, *, as_of: dt.date | None = None, options: ValueOptions | None = None
 ) -> CustomerValue:

@@ -1,15 +1,19 @@
 """The schema's field rules as SQL checks, run in bulk by DuckDB over a staged table of raw values.
 
-Each check is one ``SELECT`` returning the offending rows (row number, raw value), so a file of millions of
-rows is validated by the engine, never row by row in Python.
+Each check is one condition selecting the offending rows, so a file of millions of rows is validated by the
+engine, never row by row in Python. The spellings and ranges of the types come from
+:mod:`clientbase.formats`, the same declaration the Python writers read, so that a bulk load accepts exactly
+what a single edit accepts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from clientbase import formats
 from clientbase.schema import Field, key_columns
 
 #: the staged table's row number: the spreadsheet row, counting the header as row 1
@@ -21,31 +25,15 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-#: (SQLAlchemy type, DuckDB type, what a value that does not cast is), most specific first
-TYPE_RULES: tuple[tuple[type, str, str], ...] = (
-    (sa.Integer, "INTEGER", "not a whole number"),
-    (sa.Boolean, "BOOLEAN", "not true/false"),
-    (sa.DateTime, "TIMESTAMP", "not a timestamp in the form YYYY-MM-DD HH:MM:SS"),
-    (sa.Date, "DATE", "not a date in the form YYYY-MM-DD"),
-)
-
-
 def sql_type(column: sa.Column[object]) -> str:
     """The DuckDB type a column's values are cast to."""
-    t = column.type
-    if isinstance(t, sa.Numeric):
-        return f"DECIMAL({t.precision},{t.scale})"
-    return next((sql for kind, sql, _ in TYPE_RULES if isinstance(t, kind)), "VARCHAR")
+    return formats.sql_type(column)
 
 
-def type_rule(column: sa.Column[object]) -> str:
-    """What is wrong with a value of ``column`` that does not cast to :func:`sql_type`."""
-    t = column.type
-    if isinstance(t, sa.Numeric):
-        return f"not a number with at most {t.scale} decimals (use '.' as decimal point, no thousands separators)"
-    if isinstance(t, sa.String) and t.length:
-        return f"longer than {t.length} characters"
-    return next((rule for kind, _, rule in TYPE_RULES if isinstance(t, kind)), "invalid value")
+def is_key(column: sa.Column[object]) -> bool:
+    """A key or a reference to one: its text is trimmed, and must be one line."""
+    f: Field = column.info["field"]
+    return column.primary_key or f.references is not None
 
 
 @dataclass(frozen=True)
@@ -57,32 +45,36 @@ class Check:
     rule: str
 
 
-def column_checks(table: sa.Table, raw: str) -> list[Check]:
-    """Checks of every column of ``table`` against the raw staged relation ``raw`` (columns as VARCHAR or typed)."""
+def matched_name(column: sa.Column[object]) -> str:
+    """The staged boolean column holding whether ``column``'s text matches its spelling."""
+    return q(f"_ok_{column.name}")
+
+
+def needs_match(column: sa.Column[object], staged: str) -> bool:
+    """Whether a staged value of ``column`` (DuckDB type ``staged``) is read by its spelling's pattern."""
+    return formats.kind(column) != "text" and not formats.is_typed(column, staged)
+
+
+def column_checks(table: sa.Table, types: Mapping[str, str]) -> list[Check]:
+    """Checks of every column of ``table``; ``types`` are the DuckDB types of the staged columns, whose
+    text values have no surrounding spaces (with a :func:`matched_name` column for each column that
+    :func:`needs_match`)."""
     checks: list[Check] = []
     keys = set(key_columns(table))
     for column in table.columns:
         f: Field = column.info["field"]
         c = q(column.name)
-        cast = f"TRY_CAST({c} AS {sql_type(column)})"
+        staged = types.get(column.name, "VARCHAR")
         if f.required or (column.name in keys and not f.internal):
             checks.append(Check(column.name, f"{c} IS NULL", "required, but empty"))
-        typed = sql_type(column)
-        if typed == "VARCHAR":
-            length = getattr(column.type, "length", None)
-            if length:
-                checks.append(
-                    Check(column.name, f"length(CAST({c} AS VARCHAR)) > {length}", type_rule(column))
-                )
-        else:
-            checks.append(Check(column.name, f"{c} IS NOT NULL AND {cast} IS NULL", type_rule(column)))
-        if isinstance(column.type, sa.Numeric):
-            # More decimals than the column keeps would be rounded silently: refuse instead.
-            scale = column.type.scale
-            pattern = f"\\.[0-9]{{{scale}}}[0-9]*[1-9]"
-            checks.append(
-                Check(column.name, f"regexp_matches(CAST({c} AS VARCHAR), '{pattern}')", type_rule(column))
+        matched = matched_name(column) if needs_match(column, staged) else None
+        checks += [
+            Check(column.name, f"coalesce({where}, false)", rule)
+            for where, rule in formats.sql_checks(
+                column, c, staged, matched=matched, trimmed=True, one_line=is_key(column)
             )
+        ]
+        cast = formats.sql_cast(column, c, staged, trimmed=True)
         if f.enum:
             allowed = ", ".join(f"'{v}'" for v in f.enum)
             if f.multi:
@@ -103,7 +95,13 @@ def column_checks(table: sa.Table, raw: str) -> list[Check]:
                     )
                 )
         if f.minimum is not None:
-            checks.append(Check(column.name, f"{cast} < {f.minimum}", f"must be {f.minimum:g} or more"))
+            checks.append(
+                Check(
+                    column.name,
+                    f"coalesce(TRY({cast}) < {f.minimum}, false)",
+                    f"must be {f.minimum:g} or more",
+                )
+            )
     return checks
 
 
@@ -112,14 +110,14 @@ ROW_RULES: dict[str, list[Check]] = {
     "invoices": [
         Check(
             "due_date",
-            "TRY_CAST(due_date AS DATE) < TRY_CAST(issue_date AS DATE)",
+            "coalesce(TRY_CAST(due_date AS DATE) < TRY_CAST(issue_date AS DATE), false)",
             "due date is before the issue date",
         )
     ],
     "cost_drivers": [
         Check(
             "valid_to",
-            "TRY_CAST(valid_to AS DATE) < TRY_CAST(valid_from AS DATE)",
+            "coalesce(TRY_CAST(valid_to AS DATE) < TRY_CAST(valid_from AS DATE), false)",
             "valid_to is before valid_from",
         )
     ],
@@ -131,7 +129,7 @@ ROW_RULES: dict[str, list[Check]] = {
         ),
         Check(
             "value",
-            "key = 'currency' AND NOT regexp_matches(value, '^[A-Z]{3}$')",
+            "key = 'currency' AND NOT coalesce(regexp_matches(value, '^[A-Z]{3}$'), false)",
             "currency is an ISO 4217 code like EUR",
         ),
     ],
@@ -143,7 +141,7 @@ ROW_RULES: dict[str, list[Check]] = {
     "order_lines": [
         Check(
             "quantity",
-            "TRY_CAST(quantity AS DECIMAL(18,3)) = 0",
+            "coalesce(TRY_CAST(quantity AS DECIMAL(18,3)) = 0, false)",
             "quantity must not be 0 (returns are negative)",
         )
     ],

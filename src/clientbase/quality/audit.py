@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.quality.criteria import Criteria
 from clientbase.quality.facts import Facts, load_facts
-from clientbase.store import Store
+from clientbase.store import Store, consistent_read
 
 #: fields a person fills in (keys, bookkeeping and dates the system sets are not audited)
 _SKIP = ("counterparty_id", "version", "created_at", "first_order_date")
@@ -98,6 +98,7 @@ def _duplicate_clusters(store: Store) -> dict[str, list[str]]:
     return out
 
 
+@consistent_read
 def audit(
     store: Store,
     *,
@@ -128,7 +129,9 @@ def audit(
         rows = [
             dict(r)
             for r in conn.execute(
-                sa.select(cp).where(sa.or_(cp.c.status.is_(None), cp.c.status != "archived"))
+                sa.select(cp)
+                .where(sa.or_(cp.c.status.is_(None), cp.c.status != "archived"))
+                .order_by(cp.c.counterparty_id)
             ).mappings()
         ]
         managers = [r[0] for r in conn.execute(sa.select(schema.managers.c.manager_id))]

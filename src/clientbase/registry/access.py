@@ -68,10 +68,15 @@ def load_actor(conn: sa.Connection, manager_id: str) -> Actor:
     return Actor(manager_id, row.role or "manager")
 
 
+def not_found(actor: Actor, what: str) -> NotFoundError:
+    """The one answer for a record that does not exist and for one ``actor`` may not see."""
+    return NotFoundError(f"No {what} visible to {actor.manager_id}.")
+
+
 def ensure_can_read(actor: Actor, record: Mapping[str, object], what: str) -> None:
     if not actor.can_read(record):
         # same message as a missing record: a manager does not learn what others own
-        raise NotFoundError(f"No {what} visible to {actor.manager_id}.")
+        raise not_found(actor, what)
 
 
 def ensure_can_edit(actor: Actor, record: Mapping[str, object], what: str) -> None:

@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import secrets
@@ -41,16 +40,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from clientbase import schema
-from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError, Problem
+from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError
 from clientbase.registry import history, service
 from clientbase.registry.access import Actor
-from clientbase.registry.bulk import delete_keys, insert_rows, update_rows
+from clientbase.registry.bulk import delete_fields, delete_keys, insert_rows, update_rows
+from clientbase.registry.ids import allocating
 from clientbase.registry.mapping import to_toml
 from clientbase.registry.plan import ImportPlan, RowPlan
 from clientbase.store import Store
@@ -131,9 +130,10 @@ def apply(store: Store, plan: ImportPlan) -> BatchResult:
     todo = [row for row in plan.rows if row.action in ("new", "updated")]
     if not todo:
         return BatchResult(None, 0, 0, counts["unchanged"], counts["rejected"])
-    at = history.utc_now()
-    batch_id = new_batch_id(at)
-    with service.transaction(store) as conn:
+
+    def work(conn: sa.Connection) -> str:
+        at = history.utc_now()
+        batch_id = new_batch_id(at)
         conn.execute(
             sa.insert(schema.import_batches).values(
                 batch_id=batch_id,
@@ -152,6 +152,10 @@ def apply(store: Store, plan: ImportPlan) -> BatchResult:
         )
         log = history.ChangeLog(plan.actor.manager_id, f"import:{batch_id}", at, batch_id)
         _BatchWriter(conn, batch_id, log).write(todo)
+        return batch_id
+
+    with allocating(store):
+        batch_id = service.run(store, work)
     return BatchResult(batch_id, counts["new"], counts["updated"], counts["unchanged"], counts["rejected"])
 
 
@@ -326,18 +330,19 @@ class _BatchWriter:
 
 
 class _IdSource:
-    """New keys for a batch: the next free number of each table, counted up locally."""
+    """New keys for a batch: the next free key of each table (allocation locked), counted up locally."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
-        self.next_numbers: dict[str, int] = {}
+        self.next_numbers: dict[str, tuple[int, int]] = {}
 
     def next(self, table: sa.Table) -> str:
-        prefix, width = service.ID_FORMATS[table.name]
+        prefix, _width = service.ID_FORMATS[table.name]
         if table.name not in self.next_numbers:
-            self.next_numbers[table.name] = int(service.next_id(self.conn, table)[len(prefix) :])
-        number = self.next_numbers[table.name]
-        self.next_numbers[table.name] = number + 1
+            first = service.next_id(self.conn, table)
+            self.next_numbers[table.name] = (int(first[len(prefix) :]), len(first) - len(prefix))
+        number, width = self.next_numbers[table.name]
+        self.next_numbers[table.name] = (number + 1, width)
         return f"{prefix}{number:0{width}d}"
 
 
@@ -345,53 +350,103 @@ class _IdSource:
 
 
 def undo(store: Store, *, batch_id: str, actor: Actor) -> UndoResult:
-    """Put every record ``batch_id`` touched back exactly as it was, history and freshness included.
+    """Put back what ``batch_id`` changed, keeping what happened after it.
+
+    Records the batch created are removed; records it updated get their prior row back; the fields it set
+    get their prior freshness back unless someone confirmed them since (that later confirmation is kept);
+    the batch's history rows and owner transfers go. The batch stays listed, marked undone, and its undo
+    snapshots are deleted so that they stop taking space.
 
     Raises:
         NotFoundError: no such batch.
         ConflictError: the batch was undone already, or a record changed after it (undo would lose that change).
         PermissionDeniedError: only the head or the manager who applied the batch may undo it.
     """
-    ib, bc, fv = schema.import_batches, schema.batch_changes, schema.field_verification
-    with service.transaction(store) as conn:
-        batch = conn.execute(sa.select(ib).where(ib.c.batch_id == batch_id)).first()
-        if batch is None:
-            raise NotFoundError(f"No import batch {batch_id!r}; `clientbase import-batches` lists them.")
-        if actor.role != "head" and not (actor.role == "manager" and batch.created_by == actor.manager_id):
-            raise PermissionDeniedError(
-                f"Only the head or {batch.created_by}, who applied it, may undo {batch_id}."
-            )
-        if batch.status == "undone":
-            raise ConflictError(f"Batch {batch_id} was already undone at {batch.undone_at:%Y-%m-%d %H:%M}.")
-        changes = [
-            dict(r._mapping)
-            for r in conn.execute(sa.select(bc).where(bc.c.batch_id == batch_id).order_by(bc.c.seq.desc()))
-        ]
-        _refuse_if_changed_since(conn, batch_id, changes)
-        removed = restored = 0
-        for table in (schema.contacts, schema.counterparties):
-            mine = [c for c in changes if c["table_name"] == table.name]
-            key = table.c[schema.key_columns(table)[0]]
-            inserted = [c["record_id"] for c in mine if c["action"] == "insert"]
-            updated = [c for c in mine if c["action"] == "update"]
-            # updated rows are put back whole: delete, then insert the saved row (every column, version included)
-            delete_keys(conn, table, key.name, inserted + [c["record_id"] for c in updated])
-            insert_rows(conn, table, [decode_row(c["before_row"]) for c in updated])
-            removed += len(inserted)
-            restored += len(updated)
-            delete_keys(conn, fv, "record_id", [c["record_id"] for c in mine], table_name=table.name)
-            saved = [
-                decode_row(json.dumps(r)) for c in mine for r in json.loads(c["before_verification"] or "[]")
-            ]
-            insert_rows(conn, fv, saved)
-        conn.execute(sa.delete(schema.field_history).where(schema.field_history.c.batch_id == batch_id))
-        conn.execute(sa.delete(schema.owner_transfers).where(schema.owner_transfers.c.batch_id == batch_id))
-        conn.execute(
-            sa.update(ib)
-            .where(ib.c.batch_id == batch_id)
-            .values(status="undone", undone_at=history.utc_now(), undone_by=actor.manager_id)
+    result = service.run(store, lambda conn: _undo(conn, batch_id, actor))
+    store.reclaim()
+    return result
+
+
+def _undo(conn: sa.Connection, batch_id: str, actor: Actor) -> UndoResult:
+    ib, bc, fh = schema.import_batches, schema.batch_changes, schema.field_history
+    batch = conn.execute(sa.select(ib).where(ib.c.batch_id == batch_id)).first()
+    if batch is None:
+        raise NotFoundError(f"No import batch {batch_id!r}; `clientbase import-batches` lists them.")
+    if actor.role != "head" and not (actor.role == "manager" and batch.created_by == actor.manager_id):
+        raise PermissionDeniedError(
+            f"Only the head or {batch.created_by}, who applied it, may undo {batch_id}."
         )
+    if batch.status == "undone":
+        raise ConflictError(f"Batch {batch_id} was already undone at {batch.undone_at:%Y-%m-%d %H:%M}.")
+    changes = [
+        dict(r._mapping)
+        for r in conn.execute(sa.select(bc).where(bc.c.batch_id == batch_id).order_by(bc.c.seq.desc()))
+    ]
+    _refuse_if_changed_since(conn, batch_id, changes)
+    set_by_batch = {
+        (r.table_name, r.record_id, r.field_name)
+        for r in conn.execute(
+            sa.select(fh.c.table_name, fh.c.record_id, fh.c.field_name).where(fh.c.batch_id == batch_id)
+        )
+    }
+    removed = restored = 0
+    for table in (schema.contacts, schema.counterparties):
+        mine = [c for c in changes if c["table_name"] == table.name]
+        key = table.c[schema.key_columns(table)[0]]
+        inserted = [c["record_id"] for c in mine if c["action"] == "insert"]
+        updated = [c for c in mine if c["action"] == "update"]
+        # updated rows are put back whole: delete, then insert the saved row (every column, version included)
+        delete_keys(conn, table, key.name, inserted + [c["record_id"] for c in updated])
+        insert_rows(conn, table, [decode_row(c["before_row"]) for c in updated])
+        removed += len(inserted)
+        restored += len(updated)
+        delete_keys(conn, schema.field_verification, "record_id", inserted, table_name=table.name)
+        _restore_freshness(conn, table, batch_id, updated, set_by_batch)
+    conn.execute(sa.delete(fh).where(fh.c.batch_id == batch_id))
+    conn.execute(sa.delete(schema.owner_transfers).where(schema.owner_transfers.c.batch_id == batch_id))
+    conn.execute(sa.delete(bc).where(bc.c.batch_id == batch_id))  # the snapshots are spent
+    conn.execute(
+        sa.update(ib)
+        .where(ib.c.batch_id == batch_id)
+        .values(status="undone", undone_at=history.utc_now(), undone_by=actor.manager_id)
+    )
     return UndoResult(batch_id, removed, restored)
+
+
+def _restore_freshness(
+    conn: sa.Connection,
+    table: sa.Table,
+    batch_id: str,
+    updated: list[dict[str, Any]],
+    set_by_batch: set[tuple[str, str, str]],
+) -> None:
+    """The prior freshness of the fields the batch set on updated records, where it is still the batch's."""
+    fv = schema.field_verification
+    ids = [c["record_id"] for c in updated]
+    current = {
+        (r.record_id, r.field_name): r.source
+        for chunk in _chunks(ids)
+        for r in conn.execute(
+            sa.select(fv.c.record_id, fv.c.field_name, fv.c.source).where(
+                fv.c.table_name == table.name, fv.c.record_id.in_(chunk)
+            )
+        )
+    }
+    mine = f"import:{batch_id}"
+    back = [
+        (record_id, name)
+        for (table_name, record_id, name) in set_by_batch
+        if table_name == table.name and record_id in set(ids) and current.get((record_id, name)) == mine
+    ]
+    delete_fields(conn, fv, table.name, back)
+    wanted = set(back)
+    saved = [
+        row
+        for change in updated
+        for row in (decode_row(json.dumps(r)) for r in json.loads(change["before_verification"] or "[]"))
+        if (row["record_id"], row["field_name"]) in wanted
+    ]
+    insert_rows(conn, fv, saved)
 
 
 def _refuse_if_changed_since(conn: sa.Connection, batch_id: str, changes: list[dict[str, Any]]) -> None:
@@ -431,25 +486,3 @@ def list_batches(store: Store) -> list[dict[str, Any]]:
     ib = schema.import_batches
     with store.begin() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(ib).order_by(ib.c.created_at.desc()))]
-
-
-def write_error_report(problems: list[Problem], path: str | Path) -> Path:
-    """Write rejected rows' problems as CSV: ``row, column, value, reason`` (UTF-8 with BOM for Excel).
-
-    ``row`` is the row as a spreadsheet shows the imported file (the header on the first line is row 1), empty
-    for a problem with the whole file.
-    """
-    target = Path(path)
-    with target.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "column", "value", "reason"])
-        for problem in problems:
-            writer.writerow(
-                [
-                    problem.row if problem.row is not None else "",
-                    problem.column or "",
-                    problem.value or "",
-                    problem.rule,
-                ]
-            )
-    return target

@@ -16,10 +16,12 @@ Each function returns one result per value: the parsed value, or a :class:`CellE
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from clientbase import formats
 from clientbase.registry.spreadsheet import Cell
 
 
@@ -87,16 +89,20 @@ def parse_decimals(
             result.append(None)
         elif isinstance(value, bool):
             result.append(CellError("not a number"))
-        elif isinstance(value, int | float):
-            result.append(Decimal(str(value)))
+        elif isinstance(value, int):
+            result.append(Decimal(value))
+        elif isinstance(value, float):
+            # a number cell: its own value (the field's range and decimals are checked by the rules)
+            result.append(Decimal(repr(value)) if math.isfinite(value) else CellError("not a number"))
         elif isinstance(value, str):
             text = _number_text(value)
             text = text.replace(".", "").replace(",", ".") if comma else text.replace(",", "")
             if text.startswith("(") and text.endswith(")"):
                 text = "-" + text[1:-1]
-            try:
+            # only plain digits: no NaN, Infinity, exponents (1e5) or underscores (1_000), which Decimal reads
+            if re.fullmatch(formats.SPELLINGS["decimal"].pattern, text):
                 result.append(Decimal(text))
-            except InvalidOperation:
+            else:
                 result.append(CellError("not a number"))
         else:
             result.append(CellError("not a number"))
@@ -129,8 +135,10 @@ def parse_integers(values: list[Cell], *, decimal_comma: bool | None = None) -> 
     return result
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-_OTHER_DATE = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?:\s.*)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](.*))?$")
+_OTHER_DATE = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?:\s(.*))?$")
+#: a time after a date that says nothing (a spreadsheet's date cell written as text): anything else is refused
+_MIDNIGHT = re.compile(r"^0?0:00(?::00(?:\.0+)?)?$")
 
 
 def detect_day_first(values: list[Cell]) -> bool:
@@ -156,7 +164,7 @@ def parse_dates(values: list[Cell]) -> list[dt.date | CellError | None]:
     """Parse a column of dates written in one of the common ways, deciding day-first for the column.
 
     Example:
-        >>> parse_dates(["2024-05-17", "17.05.2024", "3/4/24", dt.datetime(2024, 1, 2, 9, 30)])
+        >>> parse_dates(["2024-05-17", "17.05.2024", "3/4/24", dt.datetime(2024, 1, 2)])
         [datetime.date(2024, 5, 17), datetime.date(2024, 5, 17), datetime.date(2024, 4, 3), datetime.date(2024, 1, 2)]
     """
     day_first = detect_day_first(values)
@@ -165,7 +173,10 @@ def parse_dates(values: list[Cell]) -> list[dt.date | CellError | None]:
         if value is None:
             result.append(None)
         elif isinstance(value, dt.datetime):
-            result.append(value.date())
+            if value.time() == dt.time():
+                result.append(value.date())
+            else:
+                result.append(CellError("a date and a time of day: the field keeps the date only"))
         elif isinstance(value, dt.date):
             result.append(value)
         else:
@@ -175,13 +186,18 @@ def parse_dates(values: list[Cell]) -> list[dt.date | CellError | None]:
 
 def _parse_date(text: str, day_first: bool) -> dt.date | CellError:
     iso = _ISO_DATE.match(text)
+    other = None if iso else _OTHER_DATE.match(text)
+    found = iso or other
+    if not found:
+        return CellError("not a date; write it like 2024-05-17 or 17.05.2024")
+    time = found.group(4)
+    if time is not None and not _MIDNIGHT.match(time.strip()):
+        return CellError("a date and a time of day: the field keeps the date only")
     if iso:
-        year, month, day = (int(g) for g in iso.groups())
+        year, month, day = (int(g) for g in iso.groups()[:3])
     else:
-        other = _OTHER_DATE.match(text)
-        if not other:
-            return CellError("not a date; write it like 2024-05-17 or 17.05.2024")
-        first, second, year = (int(g) for g in other.groups())
+        assert other is not None
+        first, second, year = (int(g) for g in other.groups()[:3])
         day, month = (first, second) if day_first else (second, first)
         if year < 100:
             year += 2000 if year < 70 else 1900

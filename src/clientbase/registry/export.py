@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError
+from clientbase.outputs import for_people, output_file, workbook, writing
 from clientbase.registry import access
 from clientbase.registry.access import Actor
 from clientbase.registry.history import as_text
@@ -76,10 +77,11 @@ def select_counterparties(
             raise ConfigurationError(f"Unknown role {wanted.role!r}: use one of {', '.join(schema.ROLES)}.")
         query = query.where(sa.or_(cp.c.roles == wanted.role, cp.c.roles.like(f"%{wanted.role}%")))
     if wanted.name:
-        query = query.where(sa.func.lower(cp.c.name).contains(wanted.name.lower()))
+        # the text as given: % and _ are letters here, not LIKE wildcards
+        query = query.where(sa.func.lower(cp.c.name).contains(wanted.name.lower(), autoescape=True))
     if not wanted.include_archived and wanted.status != "archived":
         query = query.where(cp.c.status != "archived")
-    with store.begin() as conn:
+    with store.snapshot() as view, view.begin() as conn:  # the records and their contacts in one state
         rows = [dict(r._mapping) for r in conn.execute(query.order_by(cp.c.counterparty_id))]
         return with_main_contacts(conn, rows)
 
@@ -107,8 +109,12 @@ def with_main_contacts(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[
 
 
 def export_list(store: Store, *, actor: Actor, path: str | Path, filters: ListFilter | None = None) -> int:
-    """Write the filtered list to ``path`` (``.csv``: UTF-8 with BOM; ``.xlsx``); returns the number of rows."""
-    target = Path(path)
+    """Write the filtered list to ``path`` (``.csv``: UTF-8 with BOM; ``.xlsx``); returns the number of rows.
+
+    The list is for people: a CSV text cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``
+    (a spreadsheet shows it as text; the importer takes the ``'`` off again), a workbook writes text as text.
+    """
+    target = output_file(path, what="list.xlsx")
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ConfigurationError(f"Cannot export to {target.name}: name the file .csv or .xlsx.")
@@ -119,22 +125,24 @@ def export_list(store: Store, *, actor: Actor, path: str | Path, filters: ListFi
 
 def write_rows(target: Path, rows: list[dict[str, Any]]) -> None:
     """Write counterparty rows (with their main contact) to ``target`` in :data:`EXPORT_COLUMNS`
-    (``.csv``: UTF-8 with BOM; ``.xlsx``)."""
+    (``.csv``: UTF-8 with BOM, formula characters neutralised; ``.xlsx``: text as text)."""
     if target.suffix.lower() == ".csv":
-        with target.open("w", newline="", encoding="utf-8-sig") as handle:
+        with writing(target) as checked, checked.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(EXPORT_COLUMNS)
             for row in rows:
-                writer.writerow([as_text(row.get(name)) or "" for name in EXPORT_COLUMNS])
+                writer.writerow([_csv_cell(row.get(name)) for name in EXPORT_COLUMNS])
     else:
         _write_xlsx(target, rows)
 
 
-def _write_xlsx(target: Path, rows: list[dict[str, Any]]) -> None:
-    import xlsxwriter
+def _csv_cell(value: object) -> str:
+    text = as_text(value) or ""
+    return text if isinstance(value, Decimal | int | dt.date) else for_people(text)
 
-    book = xlsxwriter.Workbook(str(target))
-    try:
+
+def _write_xlsx(target: Path, rows: list[dict[str, Any]]) -> None:
+    with workbook(target) as book:
         sheet = book.add_worksheet("counterparties")
         bold = book.add_format({"bold": True})
         dates = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -151,5 +159,3 @@ def _write_xlsx(target: Path, rows: list[dict[str, Any]]) -> None:
                     sheet.write_number(r, c, float(value))
                 else:
                     sheet.write_string(r, c, str(value))
-    finally:
-        book.close()

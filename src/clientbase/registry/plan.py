@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem
-from clientbase.registry import cells, history, matching, rules
+from clientbase.registry import access, cells, history, matching, rules
 from clientbase.registry.access import Actor
 from clientbase.registry.mapping import CONTACT_FIELDS, ColumnMapping, check, suggest
 from clientbase.registry.spreadsheet import Cell, Sheet, read_table
@@ -155,6 +155,9 @@ def plan_import(
         context.headers = used.fields()
         parsed = _parse_columns(table, used)
         rows = [context.plan_row(number, values, bad) for number, values, bad in parsed]
+    # rows the reader could not take as rows of the table are rejected too: every data row is counted
+    rows += [RowPlan(row=p.row or 0, action="rejected", problems=[p]) for p in table.rejected]
+    rows.sort(key=lambda r: r.row)
     return ImportPlan(
         file=source.name,
         sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
@@ -286,11 +289,30 @@ class _Context:
             return plan
         found = self.index.find(record)
         if found.ambiguous:
+            shown = [
+                c for c in found.candidates if self.actor.can_read(self.records.get(c, {"owner_id": None}))
+            ]
             return self._reject(
                 plan,
                 None,
                 None,
-                f"ambiguous: {found.rule} matches several records: {', '.join(found.candidates)}",
+                f"ambiguous: {found.rule} matches several records"
+                + (f": {', '.join(shown)}" if shown else "")
+                + "; give the row its counterparty_id",
+            )
+        hidden = found.record_id in self.records and not self.actor.can_read(self.records[found.record_id])
+        key = record.get("counterparty_id")
+        if key is not None and self.actor.role != "head" and (hidden or found.rule != "counterparty_id"):
+            # a key the manager cannot see: the same answer whether it is someone else's or no one's, so that
+            # nothing is said about others' records (new records get a generated key: leave it empty)
+            return self._reject(plan, None, None, str(access.not_found(self.actor, f"counterparty {key}")))
+        if hidden:
+            return self._reject(
+                plan,
+                None,
+                None,
+                f"not imported: the row matches a record you may not see (same {found.rule}); ask the head to "
+                "import it or to assign the record to you",
             )
         earlier = self.claimed.get(found.record_id or "")
         if earlier is not None:

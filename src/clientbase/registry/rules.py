@@ -10,19 +10,18 @@ Required fields come from two places: the schema (``Field.required``) and
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
 
-from clientbase import schema
+from clientbase import formats, schema
 from clientbase.errors import Problem
 
 # -- the declared rules ---------------------------------------------------------------------------------
@@ -297,54 +296,21 @@ def clean_registration_id(value: str, country: str | None) -> str:
 
 
 def coerce(column: sa.Column[Any], value: object) -> object:
-    """``value`` as the Python type of ``column`` (int, Decimal, date, bool or str); ``ValueError`` if it cannot be.
+    """``value`` as the Python type of ``column``, read by the spellings every writer accepts
+    (:mod:`clientbase.formats`); text has its whitespace folded. ``ValueError`` saying why if it cannot be.
 
     Example:
-        >>> coerce(schema.counterparties.c.payment_days, " 30 ")
-        30
+        >>> coerce(schema.counterparties.c.payment_days, " 30 "), coerce(schema.counterparties.c.name, " Nordic  Tools ")
+        (30, 'Nordic Tools')
+        >>> coerce(schema.counterparties.c.payment_days, "30.5")
+        Traceback (most recent call last):
+        ...
+        ValueError: not a whole number: write digits only, like 30 or -5
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    kind = column.type
-    if isinstance(kind, sa.Boolean):
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1", "y", "ja", "да", "oui", "x"):
-            return True
-        if text in ("false", "no", "0", "n", "nein", "нет", "non"):
-            return False
-        raise ValueError("not a yes/no value; write true or false")
-    if isinstance(kind, sa.Integer):
-        if isinstance(value, bool):
-            raise ValueError("not a whole number")
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError("not a whole number") from None
-        if number != number.to_integral_value():
-            raise ValueError("not a whole number")
-        return int(number)
-    if isinstance(kind, sa.Numeric):
-        try:
-            return Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError("not a number; write it like 1234.50") from None
-    if isinstance(kind, sa.DateTime):
-        if isinstance(value, dt.datetime):
-            return value
-        return dt.datetime.fromisoformat(str(value).strip())
-    if isinstance(kind, sa.Date):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError("not a date; write it as YYYY-MM-DD") from None
-    text = " ".join(str(value).split())
-    return text or None
+    if formats.kind(column) == "text" and value is not None:
+        # the length is checked on the stored form, after the rules below have cleaned the value
+        return " ".join(formats.check_text(None, str(value)).split()) or None
+    return formats.parse(column, value)
 
 
 # -- the whole record ----------------------------------------------------------------------------------------

@@ -29,11 +29,9 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,12 +46,10 @@ from clientbase.errors import (
 )
 from clientbase.registry import access, history, rules
 from clientbase.registry.access import Actor
-from clientbase.store import Store
+from clientbase.registry.ids import ID_FORMATS, allocating, next_id
+from clientbase.registry.transact import Db, run, transaction
 
-Db = Store | sa.Connection
-
-#: how new keys look: prefix and digits
-ID_FORMATS = {"counterparties": ("C", 5), "contacts": ("P", 4)}
+__all__ = ["ID_FORMATS", "Db", "StaleRecordError", "next_id", "run", "transaction"]
 
 
 class StaleRecordError(ConflictError):
@@ -78,26 +74,6 @@ class StaleRecordError(ConflictError):
         )
 
 
-@contextlib.contextmanager
-def transaction(db: Db) -> Iterator[sa.Connection]:
-    """A connection in a transaction: a new one for a Store (engine write conflicts become ConflictError),
-    the caller's for a Connection."""
-    if isinstance(db, sa.Connection):
-        yield db
-        return
-    try:
-        with db.begin() as conn:
-            yield conn
-    except sa.exc.DBAPIError as exc:
-        text = str(exc.orig)
-        if "onflict" in text or "could not serialize" in text:
-            raise ConflictError(
-                f"Another session changed the same record at the same moment; nothing was written. "
-                f"Reload and try again. ({text.splitlines()[0]})"
-            ) from exc
-        raise
-
-
 def table_of(kind: str) -> sa.Table:
     """The table of ``kind``: ``counterparties`` or ``contacts``."""
     if kind not in ("counterparties", "contacts"):
@@ -107,19 +83,6 @@ def table_of(kind: str) -> sa.Table:
 
 def _key(table: sa.Table) -> sa.Column[Any]:
     return table.c[schema.key_columns(table)[0]]
-
-
-def next_id(conn: sa.Connection, table: sa.Table) -> str:
-    """The next free key of ``table`` in its usual form (``C00001``, ``P0001``)."""
-    prefix, width = ID_FORMATS[table.name]
-    key = _key(table)
-    pattern = re.compile(rf"^{prefix}(\d+)$")
-    numbers = [
-        int(match.group(1))
-        for (value,) in conn.execute(sa.select(key).where(key.like(f"{prefix}%")))
-        if (match := pattern.match(value))
-    ]
-    return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"
 
 
 def fetch(
@@ -145,6 +108,19 @@ def _owner_row(conn: sa.Connection, table: sa.Table, record: Mapping[str, object
     if parent is None:
         raise NotFoundError(f"No counterparty {record.get('counterparty_id')!r} for this contact.")
     return parent
+
+
+def find_visible(
+    conn: sa.Connection, actor: Actor, table: sa.Table, record_id: str, *, lock: bool = False
+) -> dict[str, Any]:
+    """The record ``record_id`` of ``table`` if ``actor`` may see it; one and the same :class:`NotFoundError`
+    when it does not exist and when it is someone else's (a manager does not learn what others own)."""
+    what = f"{'counterparty' if table is schema.counterparties else 'contact'} {record_id}"
+    row = fetch(conn, table, record_id, lock=lock)
+    if row is None:
+        raise access.not_found(actor, what)
+    access.ensure_can_read(actor, _owner_row(conn, table, row), what)
+    return row
 
 
 def validate(
@@ -278,31 +254,28 @@ def get_record(db: Db, *, actor: Actor, kind: str, record_id: str) -> dict[str, 
     """One counterparty or contact (``kind``: ``counterparties`` / ``contacts``) the actor may see."""
     table = table_of(kind)
     with transaction(db) as conn:
-        row = fetch(conn, table, record_id)
-        if row is None:
-            raise NotFoundError(f"No {table.name} record {record_id!r}.")
-        access.ensure_can_read(actor, _owner_row(conn, table, row), f"{table.name} {record_id}")
-        return row
+        return find_visible(conn, actor, table, record_id)
 
 
 def _create(
     db: Db, table: sa.Table, actor: Actor, values: Mapping[str, object], source: str
 ) -> dict[str, Any]:
     history.check_source(source)
-    with transaction(db) as conn:
+    key = _key(table).name
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
         record = dict(values)
-        key = _key(table).name
-        parent = (
-            fetch(conn, schema.counterparties, str(record["counterparty_id"]))
-            if table is schema.contacts and record.get("counterparty_id")
-            else None
-        )
-        if actor.role == "analyst" or parent is not None:
-            # who may not create it learns that before anything about the values (and nothing about others' records)
-            access.ensure_can_edit(actor, parent or record, f"new {table.name}")
+        if table is schema.contacts:
+            if actor.role == "analyst":
+                raise PermissionDeniedError(
+                    f"{actor.manager_id} is an analyst: analysts read records and edit none."
+                )
+            if record.get("counterparty_id"):  # without one, the rules say it is required
+                # a counterparty the actor may not see is "not found", as everywhere
+                find_visible(conn, actor, schema.counterparties, str(record["counterparty_id"]))
         if not record.get(key):
             record[key] = next_id(conn, table)
-        elif fetch(conn, table, str(record[key])) is not None:
+        elif fetch(conn, table, str(record[key]).strip()) is not None:
             raise ConflictError(f"{table.name} {record[key]} already exists; update it instead.")
         if table is schema.counterparties:
             record.setdefault("created_at", dt.date.today())
@@ -318,6 +291,9 @@ def _create(
             conn, table, cleaned, changed_by=actor.manager_id, source=source, at=history.utc_now()
         )
 
+    with allocating(db):
+        return run(db, work)
+
 
 def _update(
     db: Db,
@@ -329,10 +305,9 @@ def _update(
     source: str,
 ) -> dict[str, Any]:
     history.check_source(source)
-    with transaction(db) as conn:
-        before = fetch(conn, table, record_id, lock=True)
-        if before is None:
-            raise NotFoundError(f"No {table.name} record {record_id!r}.")
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        before = find_visible(conn, actor, table, record_id, lock=True)
         access.ensure_can_edit(actor, _owner_row(conn, table, before), f"{table.name} {record_id}")
         key = _key(table).name
         if changes.get(key, record_id) != record_id or "version" in changes:
@@ -351,15 +326,10 @@ def _update(
             and changes["owner_id"] != before["owner_id"]
         ):
             access.ensure_can_assign(actor, to_owner=changes["owner_id"], from_owner=before["owner_id"])
-        if (
-            table is schema.contacts
-            and changes.get("counterparty_id", before["counterparty_id"]) != before["counterparty_id"]
-        ):
-            access.ensure_can_edit(
-                actor,
-                _owner_row(conn, table, {**before, **changes}),
-                f"counterparty {changes['counterparty_id']}",
-            )
+        moved_to = changes.get("counterparty_id", before.get("counterparty_id"))
+        if table is schema.contacts and moved_to != before["counterparty_id"]:
+            parent = find_visible(conn, actor, schema.counterparties, str(moved_to or ""))
+            access.ensure_can_edit(actor, parent, f"counterparty {moved_to}")
         cleaned = validate(conn, table, {**before, **changes})
         return update_record(
             conn,
@@ -371,6 +341,8 @@ def _update(
             source=source,
             at=history.utc_now(),
         )
+
+    return run(db, work)
 
 
 def create_counterparty(
@@ -423,7 +395,9 @@ def restore_counterparty(
     *, db: Db, actor: Actor, counterparty_id: str, expected_version: int, source: str = "api"
 ) -> dict[str, Any]:
     """Give an archived counterparty back the status it had before it was archived."""
-    with transaction(db) as conn:
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        find_visible(conn, actor, schema.counterparties, counterparty_id)
         past = history.history_of(conn, schema.counterparties, counterparty_id)
         previous = [
             h["old_value"] for h in past if h["field_name"] == "status" and h["new_value"] == "archived"
@@ -437,6 +411,8 @@ def restore_counterparty(
             expected_version=expected_version,
             source=source,
         )
+
+    return run(db, work)
 
 
 def transfer_owner(
@@ -520,23 +496,21 @@ def verify(
     freshness); managers only their own records.
     """
     table = table_of(kind)
-    with transaction(db) as conn:
-        row = fetch(conn, table, record_id)
-        if row is None:
-            raise NotFoundError(f"No {table.name} record {record_id!r}.")
+
+    def work(conn: sa.Connection) -> dict[str, dt.datetime]:
+        row = find_visible(conn, actor, table, record_id)
         access.ensure_can_edit(actor, _owner_row(conn, table, row), f"{table.name} {record_id}")
         history.mark_verified(
             conn, table=table, record_id=record_id, fields=fields, by=actor.manager_id, source=source
         )
         return history.freshness(conn, table, record_id)
 
+    return run(db, work)
+
 
 def record_history(db: Db, *, actor: Actor, kind: str, record_id: str) -> list[dict[str, Any]]:
     """The field history of a record the actor may see, oldest first."""
     table = table_of(kind)
     with transaction(db) as conn:
-        row = fetch(conn, table, record_id)
-        if row is None:
-            raise NotFoundError(f"No {table.name} record {record_id!r}.")
-        access.ensure_can_read(actor, _owner_row(conn, table, row), f"{table.name} {record_id}")
+        find_visible(conn, actor, table, record_id)
         return history.history_of(conn, table, record_id)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clientbase.errors import ConfigurationError, Problem, ValidationError
+from clientbase.outputs import from_people
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -49,6 +50,8 @@ class Sheet:
     sheets: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    #: data rows that cannot be read as a row of the table (a CSV row with more cells than the header)
+    rejected: list[Problem] = field(default_factory=list)
 
     def column(self, index: int) -> list[Cell]:
         return [cells[index] if index < len(cells) else None for _, cells in self.rows]
@@ -56,7 +59,8 @@ class Sheet:
 
 def _clean(value: object) -> Cell:
     if isinstance(value, str):
-        text = " ".join(value.replace("\u00a0", " ").split())
+        # a leading ' that our own lists put before = + - @ (so that a spreadsheet shows text) is taken off
+        text = from_people(" ".join(value.replace("\u00a0", " ").split()))
         return text or None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
@@ -158,7 +162,8 @@ def read_table(
     path = Path(path)
     name = path.name
     if not path.is_file():
-        raise ValidationError([Problem(name, None, None, str(path), "file not found; check the path")])
+        what = "a folder, not a spreadsheet file" if path.is_dir() else "file not found; check the path"
+        raise ValidationError([Problem(name, None, None, str(path), what)])
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         return _read_workbook(path, sheet)
@@ -238,6 +243,26 @@ def _shape(
             [Problem(file, None, None, None, "the file has no data; is it the right file/sheet?")]
         )
     header_index = _find_header(rows)
+    overlong: list[Problem] = []
+    if merged_columns is None:
+        # A CSV row with more cells than the header is broken (a value holding the delimiter, unquoted):
+        # it is refused, never read as a second header row nor cut to the header's width.
+        header_width = len(raw[header_index])
+        for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+            extra = [c for c in row[header_width:] if c is not None]
+            if extra:
+                overlong.append(
+                    Problem(
+                        file,
+                        number,
+                        None,
+                        ", ".join(str(c) for c in row if c is not None),
+                        f"the row has {header_width + len(row[header_width:])} cells but the header has "
+                        f"{header_width}: quote a value that holds the delimiter (or a quote), or add its header",
+                    )
+                )
+                rows[number - 1] = [None] * len(row)
+        rows = [row[:header_width] for row in rows]
     width = max(len(row) for row in rows)
     rows = [row + [None] * (width - len(row)) for row in rows]
     top = rows[header_index]
@@ -263,7 +288,7 @@ def _shape(
         for number, cells in data
         if any(cells[i] is not None for i in used)
     ]
-    return Sheet(file=file, headers=headers, rows=kept)
+    return Sheet(file=file, headers=headers, rows=kept, rejected=overlong)
 
 
 def _spans(top: list[Cell], below: list[Cell], merged: set[int] | None, *, known: bool) -> dict[int, int]:
@@ -284,7 +309,8 @@ def _spans(top: list[Cell], below: list[Cell], merged: set[int] | None, *, known
         if owner is not None and in_merge and below[i] is not None:
             spans.setdefault(owner, owner)
             spans[i] = owner
-    if not spans:
+    if not spans or any(below[i] is not None for i in range(len(below)) if i not in spans):
+        # sub-headers sit under the merged cells only; a row with other values is a data row
         return {}
     looks_like_labels = _is_text_row(below) and all(
         isinstance(below[i], str) and not any(ch.isdigit() or ch == "@" for ch in str(below[i]))

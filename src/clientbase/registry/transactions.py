@@ -15,8 +15,10 @@ Example:
     >>> from clientbase.store import connect
     >>> store = connect("duckdb:///:memory:")
     >>> _ = load_tables(store, {
+    ...     "managers": pa.table({"manager_id": ["M1"], "name": ["Anna Berg"]}),
     ...     "counterparties": pa.table({"counterparty_id": ["C1"], "name": ["Nordic Tools AB"],
-    ...                                 "roles": ["customer"], "status": ["active"], "created_at": ["2024-01-02"]}),
+    ...                                 "roles": ["customer"], "status": ["active"], "created_at": ["2024-01-02"],
+    ...                                 "owner_id": ["M1"], "country": ["SE"], "payment_days": ["30"]}),
     ...     "products": pa.table({"product_id": ["P1"], "name": ["Drill"], "list_price": ["129.00"],
     ...                           "unit_cost": ["81.50"]})})
     >>> path = os.path.join(tempfile.mkdtemp(), "lines.csv")
@@ -32,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, Problem, ValidationError
+from clientbase.exchange.folder import stage_csv
 from clientbase.exchange.load import LoadReport, Staged, check_columns, load_staged, new_validator
 from clientbase.exchange.rules import ROW
 from clientbase.registry.spreadsheet import sniff_delimiter
@@ -52,11 +54,14 @@ if TYPE_CHECKING:
 TRANSACTION_TABLES = ("order_lines", "invoices", "payments", "activities")
 
 
-def import_transactions(store: Store, path: str | Path, *, table: str, dry_run: bool = False) -> LoadReport:
+def import_transactions(
+    store: Store, path: str | Path, *, table: str, dry_run: bool = False, skip_invalid: bool = False
+) -> LoadReport:
     """Validate the CSV or Parquet file ``path`` as rows of ``table`` and merge it into ``store`` atomically.
 
     Order headers (``orders``) are derived from order lines. Returns the counts per table (for a dry run,
-    what would happen).
+    what would happen). With ``skip_invalid`` the good rows are loaded and the report's ``problems`` name
+    the others.
 
     Raises:
         ConfigurationError: an unknown table or file type.
@@ -68,9 +73,8 @@ def import_transactions(store: Store, path: str | Path, *, table: str, dry_run: 
         )
     source = Path(path)
     if not source.is_file():
-        raise ValidationError(
-            [Problem(source.name, None, None, str(source), "file not found; check the path")]
-        )
+        what = "a folder, not a file" if source.is_dir() else "file not found; check the path"
+        raise ValidationError([Problem(source.name, None, None, str(source), what)])
     target = schema.metadata.tables[table]
     validator = new_validator()
     try:
@@ -78,10 +82,12 @@ def import_transactions(store: Store, path: str | Path, *, table: str, dry_run: 
         if suffix == ".parquet":
             staged = _stage_parquet(validator, target, source)
         elif suffix in (".csv", ".txt", ".tsv"):
-            staged = _stage_csv(validator, target, source)
+            staged = stage_csv(
+                validator, target, source, delimiter=_sniffed_delimiter(source), keep_going=skip_invalid
+            )
         else:
             raise ConfigurationError(f"Cannot read {source.name}: give a .csv or .parquet file.")
-        return load_staged(store, validator, [staged], dry_run=dry_run)
+        return load_staged(store, validator, [staged], dry_run=dry_run, skip_invalid=skip_invalid)
     finally:
         validator.close()
 
@@ -115,9 +121,7 @@ def _stage_parquet(validator: duckdb.DuckDBPyConnection, table: sa.Table, path: 
     return Staged(table, relation, path.name, frozenset(columns))
 
 
-def _stage_csv(validator: duckdb.DuckDBPyConnection, table: sa.Table, path: Path) -> Staged:
-    import duckdb
-
+def _sniffed_delimiter(path: Path) -> str:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             head = handle.read(64 * 1024)
@@ -125,42 +129,4 @@ def _stage_csv(validator: duckdb.DuckDBPyConnection, table: sa.Table, path: Path
         raise ValidationError(
             [Problem(path.name, None, None, None, f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV")]
         ) from exc
-    delimiter = sniff_delimiter(head)
-    header = next(csv.reader([head.splitlines()[0] if head else ""], delimiter=delimiter), [])
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise ValidationError(
-            [Problem(path.name, None, None, None, "the file is empty; it needs a header row")]
-        )
-    problems = check_columns(table, header, path.name)
-    if problems:
-        raise ValidationError(problems)
-    types = "{" + ", ".join(f"{_quote(h)}: 'VARCHAR'" for h in header) + "}"
-    options = (
-        f"header=true, delim={_quote(delimiter)}, quote='\"', escape='\"', auto_detect=false, strict_mode=true, "
-        f"columns={types}, store_rejects=true, rejects_table='rejects_{table.name}', "
-        f"rejects_scan='scan_{table.name}'"
-    )
-    relation = f"raw_{table.name}"
-    try:
-        validator.execute(
-            f"CREATE OR REPLACE TABLE {relation} AS SELECT row_number() OVER () + 1 AS {ROW}, * "
-            f"FROM read_csv({_literal(path)}, {options})"
-        )
-    except duckdb.Error as exc:
-        raise ValidationError(
-            [Problem(path.name, None, None, None, f"cannot read the file as CSV: {exc}")]
-        ) from exc
-    rejects = validator.execute(
-        f"SELECT line, min_by(column_name, column_idx), min_by(error_message, column_idx) "
-        f"FROM rejects_{table.name} GROUP BY line ORDER BY line LIMIT 1000"
-    ).fetchall()
-    if rejects:
-        raise ValidationError(
-            [Problem(path.name, int(line), column, None, str(message)) for line, column, message in rejects]
-        )
-    return Staged(table, relation, path.name, frozenset(header))
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return sniff_delimiter(head)

@@ -27,6 +27,7 @@ from clientbase.analytics.rollup import RollupRow, top_and_others
 from clientbase.analytics.run import Analysis
 from clientbase.analytics.standing import CUSTOMER_DEFINITION
 from clientbase.decisions.matrix import customer_matrix
+from clientbase.outputs import writing
 from clientbase.report import labels
 from clientbase.report.charts import bridge_chart, forecast_chart, matrix_chart, whale_chart
 
@@ -199,6 +200,6 @@ def _javascript() -> str:
 
 def write_html(analysis: Analysis, path: Path | str, *, forecast: dict[str, Any] | None = None) -> Path:
     """Write :func:`render_html` to ``path``."""
-    path = Path(path)
-    path.write_text(render_html(analysis, forecast=forecast), encoding="utf-8")
-    return path
+    with writing(path, what="report.html") as target:  # a missing folder is said before the report is made
+        target.write_text(render_html(analysis, forecast=forecast), encoding="utf-8")
+    return target

@@ -14,12 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from clientbase.analytics.bridge import COMPONENTS
 from clientbase.analytics.pnl import COUNT_LINES, MONEY_LINES, PnL, customer_dicts
 from clientbase.analytics.run import Analysis
 from clientbase.analytics.standing import CUSTOMER_DEFINITION
+from clientbase.outputs import workbook as checked_workbook
 from clientbase.report.labels import label
 
 MONEY_FORMAT = "#,##0.00"
@@ -198,7 +197,8 @@ def write_xlsx(analysis: Analysis, path: Path | str) -> Path:
     """Write the workbook (sheets in the module docstring)."""
     path = Path(path)
     a = analysis
-    with xlsxwriter.Workbook(str(path)) as workbook:
+    # a checked path; a name starting with = stays text, never a formula
+    with checked_workbook(path) as workbook:
         book = _Book(workbook)
         _summary(a, book)
         book.sheet("Customers", *_customer_rows(a, a.customers, a.whale.ids, {}))
