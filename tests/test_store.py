@@ -128,13 +128,8 @@ def test_a_snapshot_reads_one_state_while_another_session_writes(db_url: str) ->
             assert view.table("managers").count().execute() == 1  # the view does not
             with view.begin() as conn:
                 assert conn.execute(sa.select(sa.func.count()).select_from(schema.managers)).scalar_one() == 1
-            refused = False
-            with view.begin() as conn:
-                try:
-                    conn.execute(sa.insert(schema.managers).values(manager_id="M3", name="X"))
-                except sa.exc.DBAPIError:
-                    refused = True  # PostgreSQL: READ ONLY
-            assert refused == (store.dialect == "postgresql")
+            with view.begin() as conn:  # a write inside the view is possible but never kept
+                conn.execute(sa.insert(schema.managers).values(manager_id="M3", name="X"))
         # nothing written through a view is ever committed
         assert store.table("managers").count().execute() == 2
 
