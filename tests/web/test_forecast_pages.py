@@ -66,7 +66,7 @@ def test_forecast_page_equals_the_cli(cli_first: tuple[Base, dict[str, Any]]) ->
         log_in(client, HEAD)
         html = ready(client, "/forecast?level=segment")
         assert 'data-vega-spec="fc_total-spec"' in html and 'data-vega-spec="fc_level-spec"' in html
-        assert '"lo95"' in html and '"hi80"' in html  # the chart carries both intervals
+        assert "&#34;lo95&#34;" in html and "&#34;hi80&#34;" in html  # the chart carries both intervals
         for entry in expected["series"]:
             label = ", ".join(str(v) for k, v in entry["key"].items() if k != "level") or "total"
             cells = row(html, "data-series", label)
