@@ -38,8 +38,8 @@ FIGURES = (
     ("conversion_rate", "Conversion", "percent"),
     ("days_to_first_order", "Days to first order", "number"),
     ("cost_per_acquired", "Cost to win one", "money"),
-    ("first12_per_acquired", "12-month net contribution per customer", "money"),
-    ("net_first12_per_acquired", "After the cost to win", "money"),
+    ("first12_per_acquired", "12 months per customer won", "money"),
+    ("net_first12_per_acquired", "After the cost", "money"),
     ("payback_month", "Payback month", "number"),
     ("still_active_share", "Still active", "percent"),
 )
