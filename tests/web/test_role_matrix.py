@@ -92,7 +92,28 @@ RULES = {
     ("GET", "/api/v1/counterparties/{counterparty_id}/contacts"): read_record,
     ("POST", "/api/v1/counterparties/{counterparty_id}/contacts"): write_record,
     ("PATCH", "/api/v1/contacts/{contact_id}"): write_record,
+    ("GET", "/forecast"): anyone,
+    ("GET", "/forecast/plan"): anyone,
+    ("POST", "/forecast/plan"): head_only,
+    ("POST", "/forecast/plan/import"): head_only,
+    ("GET", "/acquisition"): anyone,
+    ("GET", "/targets"): anyone,
+    ("GET", "/targets/export.{fmt}"): anyone,
+    ("GET", "/customers/{counterparty_id}/score"): read_record,
+    ("GET", "/api/v1/forecast"): anyone,
+    ("GET", "/api/v1/plan"): anyone,
+    ("POST", "/api/v1/plan"): head_only,
+    ("POST", "/api/v1/plan/import"): head_only,
+    ("GET", "/api/v1/plan/vs-forecast"): anyone,
+    ("GET", "/api/v1/acquisition"): anyone,
+    ("GET", "/api/v1/targets"): anyone,
+    ("GET", "/api/v1/targets/validation"): anyone,
+    ("GET", "/api/v1/targets/profile"): anyone,
+    ("GET", "/api/v1/targets/export.{fmt}"): anyone,
+    ("GET", "/api/v1/counterparties/{counterparty_id}/score"): read_record,
 }
+#: a plan file the head's import refuses (a bad month): nothing is written
+BAD_PLAN = ("plan.csv", b"owner_id,segment,month,target\n*,*,0000-00,1\n", "text/csv")
 #: routes on a record are called for an own record and another manager's; the others once
 RECORD_ROUTES = {key for key, rule in RULES.items() if rule in (read_record, write_record, transfer)}
 
@@ -124,8 +145,12 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
             body = {}
         if path.endswith("/password"):
             body = {"password": ""}
+        if path.endswith("/plan"):
+            body = {"month": "0000-00", "target": "1"}  # the head's line is refused: a bad month
         headers = {"X-CSRF-Token": csrf}
-        kwargs = {} if method == "GET" else {"json": body}
+        kwargs: dict[str, object] = {} if method == "GET" else {"json": body}
+        if path.endswith("/plan/import"):
+            kwargs = {"files": {"file": BAD_PLAN}}
         return client.request(method, url, headers=headers, **kwargs).status_code  # type: ignore[arg-type]
     if method == "GET":
         return client.get(url, headers={"HX-Request": "true"} if "/fields/" in url else {}).status_code
@@ -136,6 +161,8 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
         form["to_owner"] = OTHER
     if path == "/customers/views":
         form.update(view_name="matrix", query="status=active")
+    if path == "/forecast/plan/import":
+        return client.post(url, data=form, files={"file": BAD_PLAN}).status_code
     return client.post(url, data=form).status_code
 
 

@@ -33,7 +33,8 @@ def bucket(date: ir.DateValue, cuts: Sequence[dt.date]) -> ir.IntegerValue:
     if not cuts:
         return ibis.literal(0, type="int8")
     branches = [(date < ibis.literal(cut), i) for i, cut in enumerate(cuts)]
-    return ibis.cases(*branches, else_=len(cuts)).cast("int8")
+    # int8 for the usual few spans; a long monthly timeline (targeting since 2000: 300 months) needs more
+    return ibis.cases(*branches, else_=len(cuts)).cast("int8" if len(cuts) < 128 else "int32")
 
 
 def day_number(date: ir.DateValue, origin: dt.date) -> ir.IntegerValue:

@@ -16,10 +16,10 @@ Only the head sets plans. The head and analysts see every line; a manager the li
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -29,6 +29,9 @@ from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem
 from clientbase.forecast.document import amount
 from clientbase.forecast.series import NONE_LABEL, SCALES
 from clientbase.registry.access import Actor
+
+if TYPE_CHECKING:
+    from clientbase.forecast.service import BaseForecast, ForecastOptions
 
 ANY = schema.PLAN_ANY
 PLAN_COLUMNS = ("owner_id", "segment", "month", "target", "measure")
@@ -228,6 +231,19 @@ def plan_lines(*, store: Any, actor: Actor, measure: str = "net_revenue") -> lis
     return rows
 
 
+def plan_options(measure: str = "net_revenue", horizon: int = 12, jobs: int = 1) -> ForecastOptions:
+    """The options of the forecast a plan is set against: every customer, with its segment and owner."""
+    from clientbase.forecast.service import ForecastOptions
+
+    return ForecastOptions(
+        horizon=horizon,
+        measure=measure,
+        levels=("total", "segment", "owner", "customer"),
+        views=False,
+        jobs=jobs,
+    )
+
+
 def plan_vs_forecast(
     *,
     store: Any,
@@ -236,13 +252,17 @@ def plan_vs_forecast(
     horizon: int = 12,
     jobs: int = 1,
     top: int = 10,
+    forecast: BaseForecast | Callable[[], BaseForecast] | None = None,
 ) -> dict[str, Any]:
     """Actual and forecast against every visible plan line, the gaps, and the customers that carry them.
 
     The forecast is the base's at the customer level (a manager's: their own customers), so each line's
-    forecast is an exact sum of its customers' coherent forecasts.
+    forecast is an exact sum of its customers' coherent forecasts. ``forecast``: that forecast already
+    made (``forecast_base`` with :func:`plan_options`, by the same actor), e.g. kept by the web app, or a
+    function that returns it, called only when there are plan lines; the plan lines are always read as
+    they are now.
     """
-    from clientbase.forecast.service import ForecastOptions, forecast_base, period_text
+    from clientbase.forecast.service import forecast_base, period_text, scope_of
 
     lines = plan_lines(store=store, actor=actor, measure=measure)
     if not lines:
@@ -250,14 +270,15 @@ def plan_vs_forecast(
             f"No plan for {measure} visible to {actor.manager_id}; the head sets one with "
             "`clientbase plan set` or `clientbase plan import`."
         )
-    options = ForecastOptions(
-        horizon=horizon,
-        measure=measure,
-        levels=("total", "segment", "owner", "customer"),
-        views=False,
-        jobs=jobs,
-    )
-    result = forecast_base(store=store, actor=actor, options=options)
+    if callable(forecast):
+        forecast = forecast()
+    if forecast is None:
+        forecast = forecast_base(store=store, actor=actor, options=plan_options(measure, horizon, jobs))
+    elif forecast.options != plan_options(measure, horizon, forecast.options.jobs) or forecast.scope.get(
+        "owner_id"
+    ) != scope_of(actor):
+        raise ConfigurationError("The forecast given is not the plan's: use plan_options and the same actor.")
+    result = forecast
     s, f = result.series, result.forecast
     n_b, scale = s.n_bottom, s.scale
     bottom_hist = s.values[-n_b:, : s.complete]

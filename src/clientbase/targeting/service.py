@@ -242,3 +242,48 @@ def export_targets(
         store=store, actor=actor, owner=owner, as_of=as_of, options=options, limit=limit, export_to=path
     )
     return {**document["export"], "method": document["method"]}
+
+
+def narrow(
+    document: dict[str, Any],
+    *,
+    actor: Actor,
+    owner: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A :func:`targets` document made for ``actor`` (once, e.g. kept by the web app) cut to the prospects of
+    ``owner`` (a manager: their own, asking for another owner's is refused) and to ``limit`` from
+    ``offset``; ``open_prospects`` counts the prospects of the owner before the cut.
+
+    Example:
+        >>> doc = {"owner": None, "prospects": [{"counterparty_id": "C1", "owner_id": "M03"},
+        ...                                     {"counterparty_id": "C2", "owner_id": "M04"}]}
+        >>> [p["counterparty_id"] for p in narrow(doc, actor=Actor("M01", "head"), owner="M04")["prospects"]]
+        ['C2']
+    """
+    owner = _check_owner(actor, owner)
+    rows = document["prospects"]
+    if owner is not None:
+        rows = [p for p in rows if p["owner_id"] == owner]
+    end = None if limit is None else offset + limit
+    return {**document, "owner": owner, "open_prospects": len(rows), "prospects": rows[offset:end]}
+
+
+def prospect_card(
+    *, store: Store, actor: Actor, counterparty_id: str, document: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The score and factors of a record for its card, or ``None`` when it is not an open prospect.
+    ``document``: the :func:`targets` document made for ``actor`` (computed when not given).
+
+    Raises:
+        NotFoundError: no record ``counterparty_id`` the user may see (the words of a missing one).
+    """
+    from clientbase.registry import service as registry
+
+    registry.get_record(store, actor=actor, kind="counterparties", record_id=counterparty_id)
+    document = document if document is not None else targets(store=store, actor=actor)
+    for row in document["prospects"]:
+        if row["counterparty_id"] == counterparty_id:
+            return {"method": document["method"], "horizon_days": document["horizon_days"], **row}
+    return None

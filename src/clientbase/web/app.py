@@ -24,6 +24,7 @@ from clientbase import __version__
 from clientbase.store import Store, connect
 from clientbase.web import api, errors, pages
 from clientbase.web.cache import TimedCache
+from clientbase.web.jobs import Jobs
 from clientbase.web.navigation import NavItem
 from clientbase.web.refresher import Refresher
 from clientbase.web.security import SecurityHeaders
@@ -60,6 +61,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # started again after a shutdown (test clients do that)
             app.state.store = quiet(connect(settings.db_url))
+        if app.state.jobs is None:
+            app.state.jobs = Jobs()
         refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
         app.state.refresher = refresher
         refresher.start()
@@ -67,6 +70,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             yield
         finally:
             refresher.stop()
+            app.state.jobs.close()
+            app.state.jobs = None
             if owns_store:
                 app.state.store.close()
                 app.state.store = None
@@ -82,6 +87,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     )
     app.state.settings = settings
     app.state.cache = TimedCache(60)
+    app.state.jobs = Jobs()  # the forecast's and the targeting's results, kept per data fingerprint
     app.state.store = quiet(store if store is not None else connect(settings.db_url))
     navigation: list[NavItem] = []
     for name in api.API_MODULES:

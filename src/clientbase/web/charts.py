@@ -85,3 +85,21 @@ def _waterfall_template() -> dict[str, Any]:
         .properties(width="container", height=240)
     )
     return dict(chart.to_dict())
+
+
+def forecast_band(series: dict[str, Any], *, title: str, history_periods: int = 36) -> dict[str, Any]:
+    """History and forecast of one series of a forecast document (the shape of
+    :mod:`clientbase.forecast.document`), the mean with its 80 % and 95 % intervals: the report's chart
+    (:func:`clientbase.report.charts.forecast_chart`) as wide as the page.
+
+    Example:
+        >>> s = {"history": [{"period": "2026-01", "value": 10}], "forecast": [
+        ...     {"period": "2026-02", "mean": 11, "lo80": 9, "hi80": 13, "lo95": 8, "hi95": 14}]}
+        >>> spec = forecast_band(s, title="net revenue")
+        >>> [layer["mark"]["type"] for layer in spec["layer"]]
+        ['area', 'area', 'line', 'line']
+    """
+    from clientbase.report.charts import forecast_chart
+
+    chart = forecast_chart(series, title=title, history_periods=history_periods)
+    return dict(chart.properties(width="container", height=260).to_dict())

@@ -16,7 +16,8 @@
       if (el.getAttribute("data-drawn")) return;
       el.setAttribute("data-drawn", "1");
       var source = document.getElementById(el.getAttribute("data-vega-spec"));
-      var spec = JSON.parse(source.textContent);
+      // a chart swapped in by HTMX carries its spec in data-vega-json (HTMX drops <script> elements)
+      var spec = JSON.parse(source ? source.textContent : el.getAttribute("data-vega-json"));
       window
         .vegaEmbed(el, spec, {
           actions: false,
