@@ -127,7 +127,7 @@ def score_grid(
 
 
 def score_trend(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The score over time (``taken_at``, ``score``) as a line with points, 0-100.
+    """The score over time (``taken_at``, ``score``) as a line with points (the axis spans the scores).
 
     Example:
         >>> import datetime as dt
@@ -143,7 +143,7 @@ def score_trend(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         .mark_line(point=True)
         .encode(
             x=alt.X("taken_at:T", title=None),
-            y=alt.Y("score:Q", title="score", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("score:Q", title="score", scale=alt.Scale(zero=False, nice=True)),
             tooltip=[alt.Tooltip("taken_at:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("score:Q")],
         )
         .properties(width="container", height=180)
