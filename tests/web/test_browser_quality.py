@@ -8,6 +8,7 @@ Screenshots go to ``$CLIENTBASE_SCREENSHOTS`` (default: a temporary folder print
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,17 @@ def live(duck_template: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield url, base
 
 
+#: screenshots docs/web.md shows (CLIENTBASE_DOC_IMAGES=docs/img): name -> JPEG
+DOC_IMAGES = {"q1-quality": "quality", "q3-duplicates": "duplicates", "q4-pair": "duplicate-pair"}
+
+
+def shot(s: Session, name: str) -> None:
+    s.shot(name)
+    docs = os.environ.get("CLIENTBASE_DOC_IMAGES")
+    if docs and name in DOC_IMAGES:
+        s.page.screenshot(path=str(Path(docs) / f"{DOC_IMAGES[name]}.jpg"), type="jpeg", quality=55)
+
+
 #: fields whose text the pair page and the card write alike
 TEXT_FIELDS = ("name", "address", "city", "postcode", "phone", "email", "website")
 
@@ -66,7 +78,7 @@ def test_head_reads_quality_and_follows_an_issue_to_the_field(
     page.wait_for_selector("#managers")
     page.wait_for_selector("[data-vega-spec='quality_fields-spec'] svg")
     page.wait_for_selector("[data-vega-spec='quality_trend-spec'] svg")
-    s.shot("q1-quality")
+    shot(s, "q1-quality")
     link = page.locator("#fix-first ul.issues a[href*='#field-']").first
     href = link.get_attribute("href")
     assert href and re.match(r"^/customers/\w+#field-\w+$", href)
@@ -80,7 +92,7 @@ def test_head_reads_quality_and_follows_an_issue_to_the_field(
     m.page.goto(f"{url}/quality")
     m.page.wait_for_selector("[data-vega-spec='quality_managers-spec'] svg")
     assert m.page.locator("#managers tbody tr").count() == 1
-    m.shot("q2-quality-manager")
+    shot(m, "q2-quality-manager")
     assert not m.errors, m.errors
     m.close()
 
@@ -95,11 +107,11 @@ def test_head_merges_a_duplicate_taking_a_field_from_the_other_and_undoes(
     page = s.page
     page.on("dialog", lambda dialog: dialog.accept())  # the undo button asks first
     page.goto(f"{url}/duplicates")
-    s.shot("q3-duplicates")
+    shot(s, "q3-duplicates")
     page.locator("#queue a", has_text="Review").first.click()
     page.wait_for_url(re.compile(r".*/duplicates/\w+/\w+.*"))
     page.wait_for_selector("[data-vega-spec='pair_waterfall-spec'] svg")
-    s.shot("q4-pair")
+    shot(s, "q4-pair")
     survivor = page.locator("input[name=survivor_id]").get_attribute("value")
     merged = page.locator("input[name=merged_id]").get_attribute("value")
     # a field the rules keep from the survivor: take the other record's value instead
@@ -118,17 +130,17 @@ def test_head_merges_a_duplicate_taking_a_field_from_the_other_and_undoes(
     page.locator(f"input[name=take_{chosen}][value={merged}]").check()
     page.click("#merge")
     page.wait_for_selector("#merged-notice")
-    s.shot("q5-merged")
+    shot(s, "q5-merged")
     page.goto(f"{url}/customers/{survivor}")
     assert _field_text(page, chosen) == value != before
-    s.shot("q6-card-after-merge")
+    shot(s, "q6-card-after-merge")
     page.goto(f"{url}/customers/{merged}")
     assert "archived" in page.locator("main").inner_text()
     page.goto(f"{url}/duplicates")
     row = page.locator("#history tr[data-merge]").first
     row.locator("button", has_text="Undo").click()
     page.wait_for_selector("#undone-notice")
-    s.shot("q7-undone")
+    shot(s, "q7-undone")
     page.goto(f"{url}/customers/{survivor}")
     assert _field_text(page, chosen) == before
     page.goto(f"{url}/duplicates")
