@@ -152,6 +152,32 @@ def test_review_queue_page_and_api_equal_the_cli(base: Base) -> None:
         assert mine == managers
 
 
+def test_quality_follows_a_change_of_the_data(base: Base) -> None:
+    """The audit is kept per state of the data: a fixed field is seen at once, and undoing brings the same
+    numbers back."""
+    for client in make_client(base.url):
+        auth = bearer(client, MANAGER)
+        before = client.get("/api/v1/quality", headers=auth).json()
+        fixes = {
+            i["field"]
+            for item in before["work_lists"][MANAGER]
+            for i in item["issues"]
+            if item["counterparty_id"] == base.own
+        }
+        assert "email" in fixes, fixes  # the prepared customer has no e-mail
+        record = client.get(f"/api/v1/counterparties/{base.own}", headers=auth).json()
+        changed = client.patch(
+            f"/api/v1/counterparties/{base.own}",
+            json={"version": record["version"], "email": "orders@example.com"},
+            headers=auth,
+        )
+        assert changed.status_code == 200, changed.text
+        after = client.get("/api/v1/quality", headers=auth).json()
+        fixed = [item for item in after["work_lists"].get(MANAGER, []) if item["counterparty_id"] == base.own]
+        assert not fixed or "email" not in {i["field"] for i in fixed[0]["issues"]}
+        assert after["overall_score"] > before["overall_score"]
+
+
 def _versions(client: TestClient, *ids: str) -> dict[str, int]:
     head = bearer(client, HEAD)
     return {i: client.get(f"/api/v1/counterparties/{i}", headers=head).json()["version"] for i in ids}
@@ -194,6 +220,8 @@ def test_manager_merges_their_duplicate_choosing_a_field_then_undoes(base: Base)
         survivor = client.get(f"/api/v1/counterparties/{base.own}", headers=auth).json()
         assert survivor["payment_days"] == before[base.own]["payment_days"] != before[copy]["payment_days"]
         assert client.get(f"/api/v1/counterparties/{copy}", headers=auth).json()["status"] == "archived"
+        queue = client.get("/api/v1/duplicates", headers=auth).json()["pairs"]
+        assert not any({p["id_l"], p["id_r"]} == {base.own, copy} for p in queue), "merged: out of the queue"
         history = client.get("/api/v1/duplicates/merges", headers=auth).json()["merges"]
         assert history[0]["merge_id"] == merged["merge_id"] and history[0]["can_undo"]
         undo = client.post(f"/api/v1/duplicates/merges/{merged['merge_id']}/undo", headers=auth)

@@ -127,7 +127,14 @@ def review_queue(
     result, _clusters = find_counterparty_duplicates(store, options)
     if result is None:
         return []
-    decided = decided_pairs(store)
+    return queue_of(result, decided_pairs(store), options, limit=limit)
+
+
+def queue_of(
+    result: DedupeResult, decided: set[tuple[str, str]], options: LinkOptions, *, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The review queue of a duplicate search already made: its pairs from the candidate threshold that
+    have no decision in ``decided``, most likely first, as :func:`pair_entry`."""
     low = options.candidate_threshold or options.threshold
     queue = []
     for p in result.pairs.to_pylist():

@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
-from clientbase.dedupe.link import LinkOptions
+from clientbase.dedupe.link import DedupeResult, LinkOptions
 from clientbase.dedupe.merge import MergeResult, list_merges, merge_counterparties, preview_merge, undo_merge
-from clientbase.dedupe.review import decide, ordered, pair_entry, review_queue
+from clientbase.dedupe.review import decide, decided_pairs, ordered, pair_entry, queue_of
 from clientbase.errors import ConfigurationError, PermissionDeniedError
 from clientbase.registry import access, compare
 from clientbase.registry.access import Actor
@@ -42,6 +42,32 @@ def options(low: float = CANDIDATE) -> LinkOptions:
     return LinkOptions(threshold=max(low, THRESHOLD), candidate_threshold=low)
 
 
+def search(store: Store, low: float = CANDIDATE) -> DedupeResult | None:
+    """The duplicate search of the review (``None`` below the records the model needs)."""
+    from clientbase.dedupe.counterparties import find_counterparty_duplicates
+
+    return find_counterparty_duplicates(store, options(low))[0]
+
+
+def state_key(store: Store) -> str:
+    """What the duplicate search depends on, as one string: the counterparties' count, latest creation and sum
+    of versions (every change of a record moves its version). Equal keys, equal searches: a caller may keep a
+    :func:`search` result under it.
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     state_key(store)
+        'counterparties:0:None:None'
+    """
+    cp = schema.counterparties
+    with store.begin() as conn:
+        count, latest, versions = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(cp.c.created_at), sa.func.sum(cp.c.version))
+        ).one()
+    return f"counterparties:{count}:{latest}:{versions}"
+
+
 def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in SUMMARY}
 
@@ -51,15 +77,23 @@ def _readable(actor: Actor, rows: Mapping[str, Mapping[str, Any]], a: str, b: st
 
 
 def review_pairs(
-    store: Store, *, actor: Actor, low: float = CANDIDATE, limit: int = 50
+    store: Store,
+    *,
+    actor: Actor,
+    low: float = CANDIDATE,
+    limit: int = 50,
+    result: DedupeResult | None = None,
 ) -> list[dict[str, Any]]:
     """The undecided candidate pairs ``actor`` may see, most likely first (at most ``limit``).
 
     Each pair is :func:`clientbase.dedupe.review.pair_entry` (probability, weights) with ``left`` and
     ``right`` (name, owner, status, version ...), ``side_by_side`` (:mod:`clientbase.registry.compare`) and
-    ``can_merge`` (the actor may edit both).
+    ``can_merge`` (the actor may edit both). ``result`` is a :func:`search` already made on this state.
     """
-    queue = review_queue(store, options(low), limit=10**9)
+    result = result if result is not None else search(store, low)
+    if result is None:
+        return []
+    queue = queue_of(result, decided_pairs(store), options(low), limit=10**9)
     with store.begin() as conn:
         rows = compare.records(conn, [k for p in queue for k in (p["id_l"], p["id_r"])])
     out = []
@@ -92,17 +126,23 @@ def _default_survivor(left: Mapping[str, Any], right: Mapping[str, Any]) -> str:
 
 
 def pair_detail(
-    store: Store, *, actor: Actor, a: str, b: str, survivor_id: str | None = None, low: float = CANDIDATE
+    store: Store,
+    *,
+    actor: Actor,
+    a: str,
+    b: str,
+    survivor_id: str | None = None,
+    low: float = CANDIDATE,
+    result: DedupeResult | None = None,
 ) -> dict[str, Any]:
     """Two records side by side with the model's score of the pair (``scored``: ``None`` when the model did
     not propose it), the decision on it if any, and the merge as the rules would make it keeping
     ``survivor_id`` (default: the older record): per field, whose value survives and by which rule.
+    ``result`` is a :func:`search` already made on this state.
 
     Raises:
         NotFoundError: either record does not exist or is not visible to ``actor``.
     """
-    from clientbase.dedupe.counterparties import find_counterparty_duplicates
-
     id_l, id_r = ordered(a, b)
     if survivor_id is not None and survivor_id not in (id_l, id_r):
         raise ConfigurationError(f"The record kept must be {id_l} or {id_r}, not {survivor_id}.")
@@ -118,7 +158,7 @@ def pair_detail(
         _values, why = preview_merge(conn, survivor, merged)
         dd = schema.duplicate_decisions
         decision = conn.execute(sa.select(dd).where(dd.c.id_l == id_l, dd.c.id_r == id_r)).mappings().first()
-    result, _clusters = find_counterparty_duplicates(store, options(low))
+    result = result if result is not None else search(store, low)
     scored = None
     if result is not None:
         found = [p for p in result.pairs.to_pylist() if p["id_l"] == id_l and p["id_r"] == id_r]

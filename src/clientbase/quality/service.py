@@ -117,6 +117,33 @@ def quality_overview(
     )
 
 
+def state_key(store: Store, as_of: dt.date | None = None) -> str:
+    """What the audit depends on, as one string: the data the analysis reads
+    (:func:`clientbase.decisions.customer_metrics.fingerprint`, the counterparties included), the
+    verifications, the duplicate decisions, the managers and the day. Equal keys, equal audits: a caller may
+    keep a report under it.
+    """
+    from clientbase.decisions.customer_metrics import fingerprint
+
+    fv, dd, m = schema.field_verification, schema.duplicate_decisions, schema.managers
+    with store.begin() as conn:
+        verified = conn.execute(sa.select(sa.func.count(), sa.func.max(fv.c.verified_at))).one()
+        decided = conn.execute(sa.select(sa.func.count(), sa.func.max(dd.c.decided_at))).one()
+        managers = conn.execute(
+            sa.select(m.c.manager_id, m.c.role, m.c.active).order_by(m.c.manager_id)
+        ).all()
+    day = as_of or dt.datetime.now(dt.UTC).date()
+    return ";".join(
+        [
+            fingerprint(store),
+            f"verified:{verified[0]}:{verified[1]}",
+            f"decided:{decided[0]}:{decided[1]}",
+            "managers:" + ",".join(f"{r.manager_id}/{r.role}/{r.active}" for r in managers),
+            f"day:{day}",
+        ]
+    )
+
+
 def _names(store: Store) -> dict[str, str]:
     m = schema.managers
     with store.begin() as conn:

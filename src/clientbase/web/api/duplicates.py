@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from clientbase.dedupe import service
+from clientbase.web import reports
 from clientbase.web.api.analysis import json_response
 from clientbase.web.api.models import ERRORS, NO_NUL, STRICT
 from clientbase.web.deps import StoreDep, UserDep
@@ -47,6 +48,7 @@ class DecisionRequest(BaseModel):
 
 @router.get("/duplicates")
 def review_queue(
+    request: Request,
     store: StoreDep,
     user: UserDep,
     from_: Annotated[float, Query(alias="from", ge=0.01, le=0.999, description="Lowest probability")] = 0.5,
@@ -54,7 +56,9 @@ def review_queue(
 ) -> Response:
     """Undecided candidate pairs you may see (a manager: of their own records), most likely first, each with
     the weight of every comparison (prior + weights = match weight) and the records side by side."""
-    return json_response({"pairs": service.review_pairs(store, actor=user.actor, low=from_, limit=limit)})
+    found = reports.duplicate_search(request, store, from_)
+    pairs = service.review_pairs(store, actor=user.actor, low=from_, limit=limit, result=found)
+    return json_response({"pairs": pairs})
 
 
 @router.get("/duplicates/merges")
@@ -65,6 +69,7 @@ def merges(store: StoreDep, user: UserDep) -> Response:
 
 @router.get("/duplicates/{counterparty_id}/{other_id}")
 def pair(
+    request: Request,
     store: StoreDep,
     user: UserDep,
     counterparty_id: str,
@@ -73,7 +78,14 @@ def pair(
 ) -> Response:
     """Two records side by side, the model's score of the pair, its decision, and per field whose value a
     merge keeping ``survivor`` (default: the older record) would keep, by which rule."""
-    detail = service.pair_detail(store, actor=user.actor, a=counterparty_id, b=other_id, survivor_id=survivor)
+    detail = service.pair_detail(
+        store,
+        actor=user.actor,
+        a=counterparty_id,
+        b=other_id,
+        survivor_id=survivor,
+        result=reports.duplicate_search(request, store),
+    )
     return json_response(detail)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientbase.dedupe import service
 from clientbase.errors import Problem, ValidationError
+from clientbase.web import reports
 from clientbase.web.charts import chart_block, waterfall
 from clientbase.web.deps import StoreDep, UserDep
 from clientbase.web.navigation import NavItem
@@ -37,7 +38,7 @@ def queue_page(
     undone: Annotated[str, Query(max_length=40)] = "",
     rejected: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    pairs = service.review_pairs(store, actor=user.actor)
+    pairs = service.review_pairs(store, actor=user.actor, result=reports.duplicate_search(request, store))
     postponed = set(later)
     pairs = [p for p in pairs if pair_key(p["id_l"], p["id_r"]) not in postponed] + [
         p for p in pairs if pair_key(p["id_l"], p["id_r"]) in postponed
@@ -92,7 +93,12 @@ def pair_page(
     later: Later = [],  # noqa: B006
 ) -> Response:
     detail = service.pair_detail(
-        store, actor=user.actor, a=counterparty_id, b=other_id, survivor_id=survivor or None
+        store,
+        actor=user.actor,
+        a=counterparty_id,
+        b=other_id,
+        survivor_id=survivor or None,
+        result=reports.duplicate_search(request, store),
     )
     key = pair_key(detail["id_l"], detail["id_r"])
     return render(

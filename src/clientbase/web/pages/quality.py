@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from clientbase.quality.audit import PARTS
 from clientbase.quality.service import quality_overview
 from clientbase.registry import card as card_service
+from clientbase.web import reports
 from clientbase.web.charts import chart_block, score_grid, score_trend
 from clientbase.web.deps import StoreDep, UserDep
 from clientbase.web.navigation import NavItem
@@ -36,7 +37,7 @@ def issue_link(counterparty_id: str, issue: dict[str, Any]) -> str:
 
 @router.get("/quality")
 def quality_page(request: Request, store: StoreDep, user: UserDep) -> Response:
-    view = quality_overview(store, actor=user.actor)
+    view = quality_overview(store, actor=user.actor, report=reports.quality_report(request, store))
     charts = []
     if view.trend:
         charts.append(
