@@ -18,7 +18,8 @@ DOC = Path(__file__).parents[2] / "docs" / "web.md"
 
 def curl_examples() -> str:
     text = DOC.read_text(encoding="utf-8").split("## The API with curl", 1)[1]
-    return "\n".join(re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL))
+    # each block's output on lines of its own (a curl answer ends without a newline)
+    return "echo\n".join(re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL))
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
@@ -44,3 +45,5 @@ def test_the_curl_examples_run(base: Base) -> None:
     ]
     assert documents and documents[0]["current"]["net_revenue"] is not None  # the top customer's P&L
     assert '"owner_id":"M04"' in out and '"status":"archived"' in out and '"status":"prospect"' in out
+    assert re.search(r"^all \d+(\.\d)?$", out, flags=re.M)  # the quality score of the whole base
+    assert '"status":"undone"' in out and '"survives_from":' in out  # a pair, merged and undone

@@ -9,8 +9,10 @@ see); an allowed call must not answer 401, 403 or 404. Bodies are chosen to chan
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from clientbase import schema
 from tests.web.conftest import ANALYST, HEAD, MANAGER, OTHER, Base, log_in
 from tests.web.routes import PUBLIC, app_routes
 
@@ -111,6 +113,19 @@ RULES = {
     ("GET", "/api/v1/targets/profile"): anyone,
     ("GET", "/api/v1/targets/export.{fmt}"): anyone,
     ("GET", "/api/v1/counterparties/{counterparty_id}/score"): read_record,
+    ("GET", "/quality"): anyone,
+    ("GET", "/api/v1/quality"): anyone,
+    ("GET", "/duplicates"): anyone,
+    ("GET", "/duplicates/{counterparty_id}/{other_id}"): read_record,
+    ("POST", "/duplicates/merge"): write_record,
+    ("POST", "/duplicates/reject"): write_record,
+    ("POST", "/duplicates/merges/{merge_id}/undo"): write_record,
+    ("GET", "/api/v1/duplicates"): anyone,
+    ("GET", "/api/v1/duplicates/merges"): anyone,
+    ("GET", "/api/v1/duplicates/{counterparty_id}/{other_id}"): read_record,
+    ("POST", "/api/v1/duplicates/merges"): write_record,
+    ("POST", "/api/v1/duplicates/merges/{merge_id}/undo"): write_record,
+    ("POST", "/api/v1/duplicates/decisions"): write_record,
 }
 #: a plan file the head's import refuses (a bad month): nothing is written
 BAD_PLAN = ("plan.csv", b"owner_id,segment,month,target\n*,*,0000-00,1\n", "text/csv")
@@ -118,11 +133,40 @@ BAD_PLAN = ("plan.csv", b"owner_id,segment,month,target\n*,*,0000-00,1\n", "text
 RECORD_ROUTES = {key for key, rule in RULES.items() if rule in (read_record, write_record, transfer)}
 
 
-def _path(path: str, base: Base, own: bool) -> str:
+#: base URL -> (merge of two of MANAGER's records, merge of two of OTHER's), both undone already
+_UNDONE_MERGES: dict[str, tuple[str, str]] = {}
+
+
+def undone_merges(client: TestClient, base: Base) -> tuple[str, str]:
+    """Two merges made and undone by the head (so undoing them again changes nothing: 409)."""
+    if base.url not in _UNDONE_MERGES:
+        from clientbase.dedupe.merge import merge_counterparties, undo_merge
+
+        store = client.app.state.store  # type: ignore[attr-defined]
+        cp = schema.counterparties
+        with store.begin() as conn:
+            second = conn.execute(
+                sa.select(cp.c.counterparty_id)
+                .where(cp.c.owner_id == OTHER, cp.c.counterparty_id != base.other, cp.c.status != "archived")
+                .order_by(cp.c.counterparty_id)
+                .limit(1)
+            ).scalar_one()
+        ids = []
+        for survivor, merged in ((base.own, base.xss), (base.other, second)):
+            done = merge_counterparties(store, survivor_id=survivor, merged_id=merged, actor_id=HEAD)
+            undo_merge(store, merge_id=done.merge_id, actor_id=HEAD)
+            ids.append(done.merge_id)
+        _UNDONE_MERGES[base.url] = (ids[0], ids[1])
+    return _UNDONE_MERGES[base.url]
+
+
+def _path(path: str, base: Base, own: bool, merges: tuple[str, str] = ("", "")) -> str:
     cid = base.own if own else base.other
     contact = base.own_contact if own else base.other_contact
     return (
         path.replace("{counterparty_id}", cid)
+        .replace("{other_id}", base.xss)
+        .replace("{merge_id}", merges[0] if own else merges[1])
         .replace("{contact_id}", contact)
         .replace("{manager_id}", OTHER)
         .replace("{view_id}", "0" * 32)
@@ -132,9 +176,16 @@ def _path(path: str, base: Base, own: bool) -> str:
 
 
 def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own: bool) -> int:
-    url = _path(path, base, own)
+    url = _path(path, base, own, undone_merges(client, base) if "{merge_id}" in path else ("", ""))
+    cid = base.own if own else base.other
     if path.startswith("/api/"):
         body: dict[str, object] = {"version": -1}
+        if path == "/api/v1/duplicates/merges":  # stale versions: 409 when allowed, nothing merged
+            body = {"survivor_id": cid, "merged_id": base.xss, "survivor_version": -1, "merged_version": -1}
+        if path == "/api/v1/duplicates/decisions":
+            body = {"id_l": cid, "id_r": base.xss, "version_l": -1, "version_r": -1}
+        if path.endswith("/undo"):
+            body = {}
         if path.endswith("/transfer"):
             body["to_owner"] = OTHER
         if method == "POST" and path.endswith(("/counterparties", "/contacts")):
@@ -163,6 +214,12 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
         form.update(view_name="matrix", query="status=active")
     if path == "/forecast/plan/import":
         return client.post(url, data=form, files={"file": BAD_PLAN}).status_code
+    if path == "/duplicates/merge":  # stale versions: 409 when allowed, nothing merged
+        form.update(
+            survivor_id=cid, merged_id=base.xss, **{f"version_{cid}": "-1", f"version_{base.xss}": "-1"}
+        )
+    if path == "/duplicates/reject":
+        form.update(a=cid, b=base.xss, **{f"version_{cid}": "-1", f"version_{base.xss}": "-1"})
     return client.post(url, data=form).status_code
 
 
@@ -200,7 +257,7 @@ def test_role_matrix(any_client: TestClient, any_base: Base, role: str) -> None:
 def test_anonymous_is_refused_everywhere(any_client: TestClient, any_base: Base) -> None:
     any_client.cookies.clear()
     for method, path in sorted(set(app_routes(any_client.app)) - PUBLIC):  # type: ignore[arg-type]
-        response = any_client.request(method, _path(path, any_base, True))
+        response = any_client.request(method, _path(path, any_base, True, ("X0", "X0")))
         if path.startswith("/api/"):
             assert response.status_code == 401, (method, path, response.status_code)
             assert response.headers["www-authenticate"] == "Bearer"

@@ -178,23 +178,28 @@ def duplicate_review(
     low: Annotated[
         float, typer.Option("--from", min=0.01, max=0.999, help="Lowest match probability proposed.")
     ] = 0.5,
+    acting: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            envvar="CLIENTBASE_USER",
+            help="Manager id of the user reviewing: a manager sees pairs of their own records (default: all).",
+        ),
+    ] = "",
 ) -> None:
     """The review queue: undecided candidate duplicate pairs, most likely first, with the reasons.
 
+    Each pair has the weight of every comparison in the match (with the prior, they add up to the match
+    weight) and the two records side by side.
+
     Example: clientbase duplicate-review --db duckdb:///clientbase.duckdb --limit 20
     """
-    from clientbase.dedupe import LinkOptions
-    from clientbase.dedupe.review import review_queue
-    from clientbase.registry.compare import side_by_side
+    from clientbase.cli.decide import actor_for
+    from clientbase.dedupe.service import review_pairs
 
     _quiet_splink()
-    with open_store(db) as store:
-        queue = review_queue(
-            store, LinkOptions(threshold=max(low, 0.9), candidate_threshold=low), limit=limit
-        )
-        fields = side_by_side(store, [(p["id_l"], p["id_r"]) for p in queue])
-    for p in queue:
-        p["side_by_side"] = [f.as_dict() for f in fields.get((p["id_l"], p["id_r"]), [])]
+    with open_store(db) as store, cli_errors():
+        queue = review_pairs(store, actor=actor_for(store, acting), low=low, limit=limit)
     if as_json:
         print_json({"pairs": queue})
         return

@@ -17,6 +17,7 @@ from clientbase.cli.common import (
     open_store,
     print_json,
 )
+from clientbase.cli.decide import AsOption, actor_for
 from clientbase.cli.main import app
 
 
@@ -34,15 +35,19 @@ def quality(
         bool,
         typer.Option("--no-duplicates", help="Skip the duplicate search (faster; uniqueness not scored)."),
     ] = False,
+    acting: AsOption = "",
 ) -> None:
     """Audit the base: which manager's records are incomplete, invalid, stale, duplicated, and what to fix first.
+
+    With --as a manager sees their own records only (their score, fields, work list and trend).
 
     Example: clientbase quality --snapshot && clientbase quality --json
     """
     import logging
 
     from clientbase.errors import ConfigurationError
-    from clientbase.quality import audit, save_snapshot, trend
+    from clientbase.quality import audit, save_snapshot
+    from clientbase.quality.service import quality_overview
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     with cli_errors():
@@ -50,18 +55,19 @@ def quality(
             day = dt.date.fromisoformat(as_of) if as_of else None
         except ValueError:
             raise ConfigurationError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
-    with open_store(db) as store:
-        report = audit(store, as_of=day, duplicates=not no_duplicates)
+    with open_store(db) as store, cli_errors():
+        actor = actor_for(store, acting)
+        full = audit(store, as_of=day, duplicates=not no_duplicates)
         if snapshot:
-            save_snapshot(store, report)
-        history = trend(store)
+            save_snapshot(store, full)
+        report = quality_overview(store, actor=actor, report=full)
+        history = report.trend
     if as_json:
-        document = report.as_dict()
-        document["trend"] = history
-        print_json(document)
+        print_json(report.as_dict())
         return
+    title = "Overall quality" if report.scope == "all" else f"Quality of {report.scope}'s records"
     console.print(
-        f"Overall quality {report.overall_score:.1f} / 100 ({len(report.records)} records, as of {report.as_of})"
+        f"{title} {report.overall_score:.1f} / 100 ({len(report.records)} records, as of {report.as_of})"
     )
     managers = Table(
         "manager", "score", "records", "missing", "invalid", "stale", "duplicate", "inconsistent"

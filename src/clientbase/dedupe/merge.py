@@ -14,8 +14,9 @@ changed field, freshness carried over from the side whose value won). Orders, or
 activities and contacts of the merged record are re-pointed to the survivor; the merged record is archived
 (status ``archived``) with its own history kept, and the pair is recorded as ``confirmed`` in the review
 decisions. The merge row keeps a snapshot of everything it changed - both rows, both records' freshness
-rows and the keys of every re-pointed row - so :func:`undo_merge` restores the exact prior state. Undo is
-refused when either record changed after the merge (its version moved on).
+rows and the keys of every re-pointed row - so :func:`undo_merge` restores the exact prior state (and drops
+the decision the merge recorded, so the pair is reviewed again). Undo is refused when either record changed
+after the merge (its version moved on).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.dedupe.review import record_decision
 from clientbase.errors import ConfigurationError, ConflictError, NotFoundError
-from clientbase.registry import access, history
+from clientbase.registry import access, history, service
 from clientbase.registry.batch import decode_row, encode_row
 from clientbase.store import Store
 
@@ -135,6 +136,27 @@ def choose_values(
     return values, why
 
 
+def _when(
+    survivor: Mapping[str, Any], ver_s: list[dict[str, Any]], ver_m: list[dict[str, Any]]
+) -> dict[str, tuple[dt.datetime | None, dt.datetime | None]]:
+    return {
+        name: (
+            next((v["verified_at"] for v in ver_s if v["field_name"] == name), None),
+            next((v["verified_at"] for v in ver_m if v["field_name"] == name), None),
+        )
+        for name in survivor
+    }
+
+
+def preview_merge(
+    conn: sa.Connection, survivor_id: str, merged_id: str, choices: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """What :func:`merge_counterparties` would keep, field by field, without writing: ``(values, why)``."""
+    survivor, merged = _row(conn, survivor_id), _row(conn, merged_id)
+    ver_s, ver_m = _verification(conn, survivor_id), _verification(conn, merged_id)
+    return choose_values(survivor, merged, verified=_when(survivor, ver_s, ver_m), choices=choices)
+
+
 def merge_counterparties(
     store: Store,
     *,
@@ -143,14 +165,18 @@ def merge_counterparties(
     actor_id: str,
     choices: Mapping[str, str] | None = None,
     at: dt.datetime | None = None,
+    expected_versions: Mapping[str, int] | None = None,
 ) -> MergeResult:
     """Merge ``merged_id`` into ``survivor_id`` (one transaction); returns the merge and what it did.
+
+    ``expected_versions`` (record id -> the version the person saw) refuses the merge when either record
+    changed since: the choices were made on values that are no longer there.
 
     Raises:
         ConfigurationError: the same record twice, or a bad choice.
         NotFoundError: a record or the acting manager does not exist.
         PermissionDeniedError: the actor may not edit both records.
-        ConflictError: either record is archived already.
+        ConflictError: either record is archived already, or changed since ``expected_versions``.
     """
     if survivor_id == merged_id:
         raise ConfigurationError(
@@ -163,19 +189,16 @@ def merge_counterparties(
         survivor, merged = _row(conn, survivor_id), _row(conn, merged_id)
         for record in (survivor, merged):
             access.ensure_can_edit(actor, record, f"counterparty {record['counterparty_id']}")
+        for record in (survivor, merged):
+            expected = (expected_versions or {}).get(record["counterparty_id"])
+            if expected is not None and expected != record["version"]:
+                raise service.stale_error(conn, cp, record["counterparty_id"], expected)
             if record["status"] == "archived":
                 raise ConflictError(
                     f"Counterparty {record['counterparty_id']} is archived; restore it before merging."
                 )
         ver_s, ver_m = _verification(conn, survivor_id), _verification(conn, merged_id)
-        when = {
-            name: (
-                next((v["verified_at"] for v in ver_s if v["field_name"] == name), None),
-                next((v["verified_at"] for v in ver_m if v["field_name"] == name), None),
-            )
-            for name in survivor
-        }
-        values, why = choose_values(survivor, merged, verified=when, choices=choices)
+        values, why = choose_values(survivor, merged, verified=_when(survivor, ver_s, ver_m), choices=choices)
         repointed: dict[str, list[dict[str, Any]]] = {}
         for name in REPOINTED:
             table = schema.metadata.tables[name]
@@ -273,6 +296,8 @@ def undo_merge(
 ) -> dict[str, Any]:
     """Restore the exact state before merge ``merge_id``: both rows, freshness and every re-pointed row.
 
+    The pair's ``confirmed`` decision the merge recorded is removed, so the pair is proposed again.
+
     The undo itself is written to the field history (source ``merge``) as an audit trail.
 
     Raises:
@@ -286,13 +311,14 @@ def undo_merge(
         merge = conn.execute(sa.select(cm).where(cm.c.merge_id == merge_id)).mappings().first()
         if merge is None:
             raise NotFoundError(f"No merge {merge_id!r}; `clientbase merges` lists them.")
+        now = {"survivor": _row(conn, merge["survivor_id"]), "merged": _row(conn, merge["merged_id"])}
+        for side in ("survivor", "merged"):
+            access.ensure_can_edit(actor, now[side], f"counterparty {now[side]['counterparty_id']}")
         if merge["status"] != "applied":
             raise ConflictError(f"Merge {merge_id} was undone already ({merge['undone_at']}).")
         snapshot = json.loads(merge["snapshot"])
         before = {"survivor": decode_row(snapshot["survivor"]), "merged": decode_row(snapshot["merged"])}
-        now = {"survivor": _row(conn, merge["survivor_id"]), "merged": _row(conn, merge["merged_id"])}
         for side, version_col in (("survivor", "survivor_version"), ("merged", "merged_version")):
-            access.ensure_can_edit(actor, now[side], f"counterparty {now[side]['counterparty_id']}")
             if now[side]["version"] != merge[version_col]:
                 raise ConflictError(
                     f"Counterparty {now[side]['counterparty_id']} changed after merge {merge_id} "
@@ -328,6 +354,12 @@ def undo_merge(
         rows = [decode_row(v) for v in snapshot["verification"]]
         if rows:
             conn.execute(sa.insert(fv), rows)
+        # the pair the merge confirmed goes back to the review queue
+        dd = schema.duplicate_decisions
+        id_l, id_r = sorted(ids)
+        conn.execute(
+            sa.delete(dd).where(dd.c.id_l == id_l, dd.c.id_r == id_r, dd.c.note == f"merged: {merge_id}")
+        )
         conn.execute(
             sa.update(cm)
             .where(cm.c.merge_id == merge_id)

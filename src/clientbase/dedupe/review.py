@@ -8,13 +8,15 @@ and waits to be merged.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.dedupe.calibrate import log2_odds
 from clientbase.dedupe.explain import explain_levels
-from clientbase.dedupe.link import LinkOptions
+from clientbase.dedupe.link import DedupeResult, LinkOptions
 from clientbase.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from clientbase.registry import access, history
 from clientbase.store import Store
@@ -71,11 +73,16 @@ def decide(
     actor_id: str,
     probability: float | None = None,
     note: str | None = None,
+    expected_versions: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Confirm (``confirmed``) or reject (``rejected``) the pair ``a``-``b`` as the manager ``actor_id``.
 
     Analysts may not decide; a manager decides only on pairs whose records they may read.
+    ``expected_versions`` (record id -> the version the person saw) refuses a decision on records that
+    changed since (:class:`~clientbase.registry.service.StaleRecordError`).
     """
+    from clientbase.registry.service import stale_error
+
     at = history.utc_now()
     cp = schema.counterparties
     with store.begin() as conn:
@@ -87,6 +94,9 @@ def decide(
             if row is None:
                 raise NotFoundError(f"No counterparty {record_id!r}.")
             access.ensure_can_read(actor, dict(row), f"counterparty {record_id}")
+            expected = (expected_versions or {}).get(record_id)
+            if expected is not None and expected != row["version"]:
+                raise stale_error(conn, cp, record_id, expected)
         record_decision(conn, a, b, decision, decided_by=actor_id, at=at, probability=probability, note=note)
         dd = schema.duplicate_decisions
         id_l, id_r = ordered(a, b)
@@ -117,22 +127,44 @@ def review_queue(
     result, _clusters = find_counterparty_duplicates(store, options)
     if result is None:
         return []
-    decided = decided_pairs(store)
-    comparisons = [c["output_column_name"] for c in result.model["comparisons"]]
+    return queue_of(result, decided_pairs(store), options, limit=limit)
+
+
+def queue_of(
+    result: DedupeResult, decided: set[tuple[str, str]], options: LinkOptions, *, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The review queue of a duplicate search already made: its pairs from the candidate threshold that
+    have no decision in ``decided``, most likely first, as :func:`pair_entry`."""
     low = options.candidate_threshold or options.threshold
     queue = []
     for p in result.pairs.to_pylist():
         if p["match_probability"] < low or (p["id_l"], p["id_r"]) in decided:
             continue
-        queue.append(
-            {
-                "id_l": p["id_l"],
-                "id_r": p["id_r"],
-                "match_probability": round(float(p["match_probability"]), 6),
-                "explanation": p["explanation"],
-                "fields": explain_levels(result.model, {c: p[f"mw_{c}"] for c in comparisons}),
-            }
-        )
+        queue.append(pair_entry(result, p))
         if len(queue) >= limit:
             break
     return queue
+
+
+def pair_entry(result: DedupeResult, pair: dict[str, Any]) -> dict[str, Any]:
+    """One scored pair as the review shows it: probability, the explanation, and the waterfall's numbers.
+
+    ``prior_weight`` (log2 odds that two random records match) plus each comparison's ``match_weight`` in
+    ``fields`` plus ``other_weight`` (term-frequency adjustments: rare or common values) is the pair's
+    ``match_weight``; the probability is ``1 / (1 + 2^-match_weight)``.
+    """
+    comparisons = [c["output_column_name"] for c in result.model["comparisons"]]
+    fields = explain_levels(result.model, {c: pair[f"mw_{c}"] for c in comparisons})
+    prior = log2_odds(float(result.model["probability_two_random_records_match"]))
+    total = float(pair["match_weight"])
+    other = total - prior - sum(float(pair[f"mw_{c}"]) for c in comparisons)
+    return {
+        "id_l": pair["id_l"],
+        "id_r": pair["id_r"],
+        "match_probability": round(float(pair["match_probability"]), 6),
+        "match_weight": round(total, 2),
+        "prior_weight": round(prior, 2),
+        "other_weight": round(other, 2),
+        "explanation": pair["explanation"],
+        "fields": fields,
+    }

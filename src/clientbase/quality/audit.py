@@ -34,6 +34,8 @@ class RecordQuality:
     score: float
     issues: list[dict[str, Any]] = field(default_factory=list)
     value: Decimal = Decimal(0)
+    #: the audited fields that hold a value
+    filled: frozenset[str] = frozenset()
 
     @property
     def priority(self) -> float:
@@ -98,6 +100,11 @@ def _duplicate_clusters(store: Store) -> dict[str, list[str]]:
     return out
 
 
+def audited_fields() -> list[str]:
+    """The counterparty fields the audit scores (those a person fills in), in the schema's order."""
+    return [c.name for c in schema.counterparties.columns if c.name not in _SKIP]
+
+
 @consistent_read
 def audit(
     store: Store,
@@ -138,7 +145,7 @@ def audit(
     facts = load_facts(store, as_of=as_of, window_days=criteria.facts_window_days)
     verified = _verified_at(store)
     clusters = _duplicate_clusters(store) if duplicates else {}
-    audited = [c.name for c in cp.columns if c.name not in _SKIP]
+    audited = audited_fields()
     records = [
         _record_quality(row, audited, criteria, facts, verified, clusters, managers, as_of, rules)
         for row in rows
@@ -147,9 +154,9 @@ def audit(
         as_of=as_of,
         overall_score=_mean([r.score for r in records]),
         records=records,
-        by_manager=_by_manager(records),
-        by_field=_by_field(rows, records, audited, criteria),
-        work_lists=_work_lists(records, criteria.work_list_size),
+        by_manager=by_manager(records),
+        by_field=by_field(records, criteria),
+        work_lists=work_lists(records, criteria.work_list_size),
         weights=dict(criteria.weights),
     )
 
@@ -226,6 +233,7 @@ def _record_quality(
         score=score,
         issues=issues,
         value=facts.value.get(rid, Decimal(0)),
+        filled=frozenset(filled),
     )
 
 
@@ -267,7 +275,8 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 1) if values else 100.0
 
 
-def _by_manager(records: list[RecordQuality]) -> list[dict[str, Any]]:
+def by_manager(records: list[RecordQuality]) -> list[dict[str, Any]]:
+    """Per owner (``None`` last): mean score and parts, records, issues by kind."""
     groups: dict[str | None, list[RecordQuality]] = defaultdict(list)
     for r in records:
         groups[r.owner_id].append(r)
@@ -291,16 +300,15 @@ def _by_manager(records: list[RecordQuality]) -> list[dict[str, Any]]:
     return out
 
 
-def _by_field(
-    rows: list[dict[str, Any]], records: list[RecordQuality], audited: list[str], criteria: Criteria
-) -> list[dict[str, Any]]:
+def by_field(records: list[RecordQuality], criteria: Criteria) -> list[dict[str, Any]]:
+    """Per audited field: its completeness, validity and freshness over ``records``, and their mean."""
     issues: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in records:
         for i in r.issues:
             issues[(i["field"], i["kind"])].add(i["counterparty_id"])
     out = []
-    for name in audited:
-        filled = sum(1 for row in rows if row.get(name) is not None)
+    for name in audited_fields():
+        filled = sum(1 for r in records if name in r.filled)
         missing = len(issues[(name, "missing")])
         applicable = filled + missing
         completeness = round(1 - missing / applicable, 4) if applicable else None
@@ -326,7 +334,7 @@ def _by_field(
     return out
 
 
-def _work_lists(records: list[RecordQuality], size: int) -> dict[str, list[dict[str, Any]]]:
+def work_lists(records: list[RecordQuality], size: int) -> dict[str, list[dict[str, Any]]]:
     lists: dict[str, list[dict[str, Any]]] = {}
     by_owner: dict[str, list[RecordQuality]] = defaultdict(list)
     for r in records:
@@ -342,6 +350,7 @@ def _work_lists(records: list[RecordQuality], size: int) -> dict[str, list[dict[
                 "value": r.value,
                 "priority": round(r.priority, 1),
                 "fix": [f"{i['field']}: {i['kind']} ({i['detail']})" for i in r.issues],
+                "issues": [{"field": i["field"], "kind": i["kind"], "detail": i["detail"]} for i in r.issues],
             }
             for r in ranked
         ]

@@ -220,7 +220,7 @@ def update_record(
         .returning(key)  # duckdb-engine's rowcount is -1; RETURNING counts on both engines
     )
     if len(result.fetchall()) != 1:
-        raise _stale(conn, table, record_id, expected_version)
+        raise stale_error(conn, table, record_id, expected_version)
     if log is not None:
         log.record(table, record_id, before, values, new_version)
     else:
@@ -239,7 +239,8 @@ def update_record(
     return {**before, **values, "version": new_version}
 
 
-def _stale(conn: sa.Connection, table: sa.Table, record_id: str, expected: int) -> StaleRecordError:
+def stale_error(conn: sa.Connection, table: sa.Table, record_id: str, expected: int) -> StaleRecordError:
+    """The :class:`StaleRecordError` of ``record_id`` read at version ``expected``, with what it missed."""
     current = fetch(conn, table, record_id)
     version = int(current.get("version") or 0) if current else -1
     return StaleRecordError(
@@ -319,7 +320,7 @@ def _update(
                 ]
             )
         if int(before.get("version") or 0) != expected_version:
-            raise _stale(conn, table, record_id, expected_version)
+            raise stale_error(conn, table, record_id, expected_version)
         if (
             table is schema.counterparties
             and "owner_id" in changes

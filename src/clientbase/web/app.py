@@ -88,6 +88,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app.state.settings = settings
     app.state.cache = TimedCache(60)
     app.state.jobs = Jobs()  # the forecast's and the targeting's results, kept per data fingerprint
+    #: the quality audit and the duplicate search, by the state of the data they read (web/reports.py)
+    app.state.reports = TimedCache(24 * 3600, most=32)
     app.state.store = quiet(store if store is not None else connect(settings.db_url))
     navigation: list[NavItem] = []
     for name in api.API_MODULES:

@@ -103,3 +103,67 @@ def forecast_band(series: dict[str, Any], *, title: str, history_periods: int = 
 
     chart = forecast_chart(series, title=title, history_periods=history_periods)
     return dict(chart.properties(width="container", height=260).to_dict())
+
+
+def score_grid(
+    rows: Sequence[dict[str, Any]], *, key: str, parts: Sequence[str], scale: float = 1.0
+) -> dict[str, Any]:
+    """A heat map of scores 0-100: one row per ``rows[i][key]`` (a manager, a field), one column per part,
+    each cell coloured and labelled with its score (``scale`` 100 turns shares 0-1 into scores); a part a
+    row does not have (``None``) is left empty.
+
+    Example:
+        >>> spec = score_grid([{"field": "email", "validity": 0.9, "freshness": None}], key="field",
+        ...                   parts=("validity", "freshness"), scale=100)
+        >>> spec["data"]["values"]
+        [{'row': 'email', 'part': 'validity', 'score': 90.0}]
+    """
+    import altair as alt
+
+    values = [
+        {"row": str(r[key]), "part": part, "score": round(float(r[part]) * scale, 1)}
+        for r in rows
+        for part in parts
+        if r.get(part) is not None
+    ]
+    order = [str(r[key]) for r in rows]
+    base = alt.Chart(alt.Data(values=values)).encode(
+        x=alt.X("part:N", sort=list(parts), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("row:N", sort=order, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "score:Q",
+            scale=alt.Scale(domain=[50, 100], scheme="redyellowgreen", clamp=True),
+            legend=alt.Legend(title="score"),
+        ),
+        tooltip=[alt.Tooltip("row:N", title=key), alt.Tooltip("part:N"), alt.Tooltip("score:Q")],
+    )
+    labels = base.mark_text(fontSize=11).encode(text=alt.Text("score:Q", format=".0f"))
+    chart = (cells + labels).properties(width="container", height=max(60, 22 * len(order)))
+    return dict(chart.to_dict())
+
+
+def score_trend(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The score over time (``taken_at``, ``score``) as a line with points (the axis spans the scores).
+
+    Example:
+        >>> import datetime as dt
+        >>> spec = score_trend([{"taken_at": dt.datetime(2024, 5, 1, 10), "score": Decimal("91.5")}])
+        >>> spec["data"]["values"]
+        [{'taken_at': '2024-05-01T10:00:00', 'score': 91.5}]
+    """
+    import altair as alt
+
+    values = [{"taken_at": r["taken_at"].isoformat(), "score": float(r["score"])} for r in rows]
+    chart = (
+        alt.Chart(alt.Data(values=values))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("taken_at:T", title=None),
+            y=alt.Y("score:Q", title="score", scale=alt.Scale(zero=False, nice=True)),
+            tooltip=[alt.Tooltip("taken_at:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("score:Q")],
+        )
+        .properties(width="container", height=180)
+    )
+    return dict(chart.to_dict())

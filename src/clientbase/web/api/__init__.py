@@ -1,5 +1,15 @@
 """The JSON API under ``/api/v1``. Each module has a ``router``; to add a resource, write
 ``api/<resource>.py`` and add its name here."""
 
-API_MODULES = ("auth", "counterparties", "contacts", "analysis", "users", "forecast", "targeting")
+API_MODULES = (
+    "auth",
+    "counterparties",
+    "contacts",
+    "analysis",
+    "users",
+    "forecast",
+    "targeting",
+    "quality",
+    "duplicates",
+)
 PREFIX = "/api/v1"
