@@ -9,8 +9,13 @@ see); an allowed call must not answer 401, 403 or 404. Bodies are chosen to chan
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from clientbase import schema
+from clientbase.decisions import current
+from clientbase.decisions.scenario import parse_scenario
+from clientbase.registry.access import Actor
 from tests.web.conftest import ANALYST, HEAD, MANAGER, OTHER, Base, log_in
 from tests.web.routes import PUBLIC, app_routes
 
@@ -92,14 +97,58 @@ RULES = {
     ("GET", "/api/v1/counterparties/{counterparty_id}/contacts"): read_record,
     ("POST", "/api/v1/counterparties/{counterparty_id}/contacts"): write_record,
     ("PATCH", "/api/v1/contacts/{contact_id}"): write_record,
+    ("GET", "/api/v1/actions"): anyone,
+    ("GET", "/api/v1/matrix"): anyone,
+    ("GET", "/api/v1/tasks"): anyone,
+    ("GET", "/api/v1/tasks/by-manager"): anyone,
+    ("POST", "/api/v1/tasks/publish"): edits,  # everything is published already: nothing changes
+    ("GET", "/api/v1/tasks/{task_id}"): read_record,
+    ("POST", "/api/v1/tasks/{task_id}/accept"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/reject"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/done"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/reopen"): write_record,
+    ("POST", "/api/v1/scenarios/run"): anyone,
+    ("POST", "/api/v1/scenarios"): anyone,
+    ("GET", "/api/v1/scenarios"): anyone,
+    ("GET", "/api/v1/scenarios/compare"): read_record,
+    ("GET", "/api/v1/scenarios/{scenario_id}"): read_record,
 }
 #: routes on a record are called for an own record and another manager's; the others once
 RECORD_ROUTES = {key for key, rule in RULES.items() if rule in (read_record, write_record, transfer)}
 
 
-def _path(path: str, base: Base, own: bool) -> str:
+_DECIDE: dict[str, dict[bool, tuple[str, str]]] = {}
+
+
+def decide_ids(url: str, store: object) -> dict[bool, tuple[str, str]]:
+    """An open task and a saved scenario of MANAGER (True) and of OTHER (False) in the base at ``url``: the
+    head publishes every action as tasks, each manager saves a scenario (once per base)."""
+    if url in _DECIDE:
+        return _DECIDE[url]
+    current.publish(store, actor=Actor(HEAD, "head"))
+    t = schema.action_tasks
+    out = {}
+    for own, owner in ((True, MANAGER), (False, OTHER)):
+        with store.begin() as conn:  # type: ignore[attr-defined]
+            task = conn.execute(
+                sa.select(t.c.task_id).where(t.c.owner_id == owner, t.c.status == "open").limit(1)
+            ).scalar_one()
+        scenario = parse_scenario(f'name = "role matrix {owner}"\n[changes]\ndiscount_points = -1\n')
+        _, saved = current.run(store, actor=Actor(owner, "manager"), scenario=scenario, save=True)
+        assert saved is not None
+        out[own] = (task, saved.scenario_id)
+    _DECIDE[url] = out
+    return out
+
+
+def _path(path: str, base: Base, own: bool, store: object = None) -> str:
     cid = base.own if own else base.other
     contact = base.own_contact if own else base.other_contact
+    if "{task_id}" in path or "{scenario_id}" in path or path.endswith("/compare"):
+        task, scenario = decide_ids(base.url, store)[own]
+        path = path.replace("{task_id}", task).replace("{scenario_id}", scenario)
+        if path.endswith("/compare"):
+            path += f"?ids={scenario}&ids={scenario}"
     return (
         path.replace("{counterparty_id}", cid)
         .replace("{contact_id}", contact)
@@ -111,7 +160,7 @@ def _path(path: str, base: Base, own: bool) -> str:
 
 
 def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own: bool) -> int:
-    url = _path(path, base, own)
+    url = _path(path, base, own, client.app.state.store)  # type: ignore[attr-defined]
     if path.startswith("/api/"):
         body: dict[str, object] = {"version": -1}
         if path.endswith("/transfer"):
@@ -124,6 +173,10 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
             body = {}
         if path.endswith("/password"):
             body = {"password": ""}
+        if path.endswith("/reject"):
+            body["reason"] = "role matrix"
+        if path.endswith("/publish"):
+            body = {}
         headers = {"X-CSRF-Token": csrf}
         kwargs = {} if method == "GET" else {"json": body}
         return client.request(method, url, headers=headers, **kwargs).status_code  # type: ignore[arg-type]
@@ -173,7 +226,7 @@ def test_role_matrix(any_client: TestClient, any_base: Base, role: str) -> None:
 def test_anonymous_is_refused_everywhere(any_client: TestClient, any_base: Base) -> None:
     any_client.cookies.clear()
     for method, path in sorted(set(app_routes(any_client.app)) - PUBLIC):  # type: ignore[arg-type]
-        response = any_client.request(method, _path(path, any_base, True))
+        response = any_client.request(method, _path(path, any_base, True, any_client.app.state.store))  # type: ignore[attr-defined]
         if path.startswith("/api/"):
             assert response.status_code == 401, (method, path, response.status_code)
             assert response.headers["www-authenticate"] == "Bearer"
