@@ -189,3 +189,28 @@ def publish(store: Any, *, actor: Actor, code: str | None = None) -> tasks.Publi
     all; optionally of one ``code``) into open tasks, as ``clientbase tasks publish`` does."""
     tasks.ensure_worker(actor)
     return tasks.publish_tasks(store, actor=actor, actions=actions(store, actor=actor, code=code))
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """A user's actions of the current analysis and their tasks (optionally of one owner and code)."""
+
+    actions: ActionList
+    tasks: list[tasks.Task]
+
+    def unpublished(self) -> list[Action]:
+        """The actions without a live task of the same customer and code."""
+        live = {(t.counterparty_id, t.code) for t in self.tasks if t.status in tasks.LIVE}
+        return [a for a in self.actions.actions if (a.counterparty_id, a.code) not in live]
+
+    def expected_effect(self) -> Decimal:
+        return sum((a.expected_effect for a in self.actions.actions), Decimal("0.00"))
+
+
+def worklist(
+    store: Any, *, actor: Actor, owner: str | None = None, code: str | None = None, status: str | None = None
+) -> Worklist:
+    """The actions ``actor`` may see and the tasks (a manager: their own; the head: all or one owner's)."""
+    listed = actions(store, actor=actor, owner=owner, code=code)
+    found = tasks.list_tasks(store, actor=actor, owner=owner, code=code, status=status)
+    return Worklist(actions=listed, tasks=found)

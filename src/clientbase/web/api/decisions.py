@@ -27,7 +27,9 @@ router = APIRouter(tags=["decide"], responses={k: ERRORS[k] for k in (400, 401, 
 Id = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
 Code = Literal[ACTION_CODES]  # type: ignore[valid-type]
 Status = Literal[TASK_STATUSES]  # type: ignore[valid-type]
-JSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}}, "description": "The document, as the CLI's --json"}}
+JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}}, "description": "The document, as the CLI's --json"}
+}
 Version = Annotated[int, Field(ge=-(2**31), le=2**31 - 1, description="The task's version when it was read")]
 
 
