@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from clientbase import schema
+from clientbase.decisions import current
+from clientbase.decisions.scenario import parse_scenario
+from clientbase.registry.access import Actor
 from tests.web.conftest import ANALYST, HEAD, MANAGER, OTHER, Base, log_in
 from tests.web.routes import PUBLIC, app_routes
 
@@ -126,6 +129,31 @@ RULES = {
     ("POST", "/api/v1/duplicates/merges"): write_record,
     ("POST", "/api/v1/duplicates/merges/{merge_id}/undo"): write_record,
     ("POST", "/api/v1/duplicates/decisions"): write_record,
+    ("GET", "/actions"): anyone,
+    ("POST", "/actions/publish"): edits,  # everything is published already: nothing changes
+    ("POST", "/actions/tasks/{task_id}"): write_record,
+    ("GET", "/by-manager"): anyone,
+    ("GET", "/matrix"): anyone,
+    ("GET", "/scenarios"): anyone,
+    ("POST", "/scenarios"): anyone,  # no name: a field error, nothing run
+    ("GET", "/scenarios/compare"): read_record,
+    ("GET", "/scenarios/{scenario_id}"): read_record,
+    ("GET", "/customers/{counterparty_id}/actions"): read_record,
+    ("GET", "/api/v1/actions"): anyone,
+    ("GET", "/api/v1/matrix"): anyone,
+    ("GET", "/api/v1/tasks"): anyone,
+    ("GET", "/api/v1/tasks/by-manager"): anyone,
+    ("POST", "/api/v1/tasks/publish"): edits,  # everything is published already: nothing changes
+    ("GET", "/api/v1/tasks/{task_id}"): read_record,
+    ("POST", "/api/v1/tasks/{task_id}/accept"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/reject"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/done"): write_record,
+    ("POST", "/api/v1/tasks/{task_id}/reopen"): write_record,
+    ("POST", "/api/v1/scenarios/run"): anyone,
+    ("POST", "/api/v1/scenarios"): anyone,
+    ("GET", "/api/v1/scenarios"): anyone,
+    ("GET", "/api/v1/scenarios/compare"): read_record,
+    ("GET", "/api/v1/scenarios/{scenario_id}"): read_record,
 }
 #: a plan file the head's import refuses (a bad month): nothing is written
 BAD_PLAN = ("plan.csv", b"owner_id,segment,month,target\n*,*,0000-00,1\n", "text/csv")
@@ -160,9 +188,38 @@ def undone_merges(client: TestClient, base: Base) -> tuple[str, str]:
     return _UNDONE_MERGES[base.url]
 
 
-def _path(path: str, base: Base, own: bool, merges: tuple[str, str] = ("", "")) -> str:
+_DECIDE: dict[str, dict[bool, tuple[str, str]]] = {}
+
+
+def decide_ids(url: str, store: object) -> dict[bool, tuple[str, str]]:
+    """An open task and a saved scenario of MANAGER (True) and of OTHER (False) in the base at ``url``: the
+    head publishes every action as tasks, each manager saves a scenario (once per base)."""
+    if url in _DECIDE:
+        return _DECIDE[url]
+    current.publish(store, actor=Actor(HEAD, "head"))
+    t = schema.action_tasks
+    out = {}
+    for own, owner in ((True, MANAGER), (False, OTHER)):
+        with store.begin() as conn:  # type: ignore[attr-defined]
+            task = conn.execute(
+                sa.select(t.c.task_id).where(t.c.owner_id == owner, t.c.status == "open").limit(1)
+            ).scalar_one()
+        scenario = parse_scenario(f'name = "role matrix {owner}"\n[changes]\ndiscount_points = -1\n')
+        _, saved = current.run(store, actor=Actor(owner, "manager"), scenario=scenario, save=True)
+        assert saved is not None
+        out[own] = (task, saved.scenario_id)
+    _DECIDE[url] = out
+    return out
+
+
+def _path(path: str, base: Base, own: bool, store: object = None, merges: tuple[str, str] = ("", "")) -> str:
     cid = base.own if own else base.other
     contact = base.own_contact if own else base.other_contact
+    if "{task_id}" in path or "{scenario_id}" in path or path.endswith("/compare"):
+        task, scenario = decide_ids(base.url, store)[own]
+        path = path.replace("{task_id}", task).replace("{scenario_id}", scenario)
+        if path.endswith("/compare"):
+            path += f"?ids={scenario}&ids={scenario}"
     return (
         path.replace("{counterparty_id}", cid)
         .replace("{other_id}", base.xss)
@@ -176,8 +233,9 @@ def _path(path: str, base: Base, own: bool, merges: tuple[str, str] = ("", "")) 
 
 
 def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own: bool) -> int:
-    url = _path(path, base, own, undone_merges(client, base) if "{merge_id}" in path else ("", ""))
+    merges = undone_merges(client, base) if "{merge_id}" in path else ("", "")
     cid = base.own if own else base.other
+    url = _path(path, base, own, client.app.state.store, merges)  # type: ignore[attr-defined]
     if path.startswith("/api/"):
         body: dict[str, object] = {"version": -1}
         if path == "/api/v1/duplicates/merges":  # stale versions: 409 when allowed, nothing merged
@@ -198,6 +256,10 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
             body = {"password": ""}
         if path.endswith("/plan"):
             body = {"month": "0000-00", "target": "1"}  # the head's line is refused: a bad month
+        if path.endswith("/reject"):
+            body["reason"] = "role matrix"
+        if path.endswith("/publish"):
+            body = {}
         headers = {"X-CSRF-Token": csrf}
         kwargs: dict[str, object] = {} if method == "GET" else {"json": body}
         if path.endswith("/plan/import"):
@@ -220,6 +282,8 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
         )
     if path == "/duplicates/reject":
         form.update(a=cid, b=base.xss, **{f"version_{cid}": "-1", f"version_{base.xss}": "-1"})
+    if path == "/actions/tasks/{task_id}":
+        form["move"] = "accepted"  # from version -1: stale, 409
     return client.post(url, data=form).status_code
 
 
@@ -257,7 +321,8 @@ def test_role_matrix(any_client: TestClient, any_base: Base, role: str) -> None:
 def test_anonymous_is_refused_everywhere(any_client: TestClient, any_base: Base) -> None:
     any_client.cookies.clear()
     for method, path in sorted(set(app_routes(any_client.app)) - PUBLIC):  # type: ignore[arg-type]
-        response = any_client.request(method, _path(path, any_base, True, ("X0", "X0")))
+        store = any_client.app.state.store  # type: ignore[attr-defined]
+        response = any_client.request(method, _path(path, any_base, True, store, ("X0", "X0")))
         if path.startswith("/api/"):
             assert response.status_code == 401, (method, path, response.status_code)
             assert response.headers["www-authenticate"] == "Bearer"

@@ -220,11 +220,13 @@ def list_actions(
     end: dt.date | None = None,
     as_of: dt.date | None = None,
     inputs: DecisionInputs | None = None,
+    proposed: list[Action] | None = None,
 ) -> ActionList:
     """The actions ``actor`` may see, optionally of one ``owner``, one ``code`` or one customer.
 
     ``inputs`` (from :func:`~clientbase.decisions.inputs.gather_inputs`) saves gathering them again, e.g.
-    when a web page asks for several views of the same analysis.
+    when a web page asks for several views of the same analysis; ``proposed`` (from :func:`propose_actions`
+    on those inputs and ``rules``) saves running the rules again (:mod:`clientbase.decisions.current`).
 
     Raises:
         ConfigurationError: an unknown action code.
@@ -245,11 +247,11 @@ def list_actions(
         raise NotFoundError(f"No customer or prospect {counterparty_id!r} visible to {actor.manager_id}.")
     shown = [
         a
-        for a in propose_actions(inputs, rules)
-        if visible_to(actor, inputs, a.counterparty_id)
-        and (owner is None or a.owner_id == owner)
+        for a in (proposed if proposed is not None else propose_actions(inputs, rules))
+        if (owner is None or a.owner_id == owner)
         and (code is None or a.code == code)
         and (counterparty_id is None or a.counterparty_id == counterparty_id)
+        and (actor.sees_all or visible_to(actor, inputs, a.counterparty_id))
     ]
     p = inputs.analysis.periods
     return ActionList(

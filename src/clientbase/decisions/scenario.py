@@ -35,7 +35,9 @@ The projection and the meaning of every assumption: :mod:`clientbase.decisions.p
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,3 +273,144 @@ def parse_scenario(text: str, *, file: str = "scenario") -> Scenario:
         assumptions=_assumptions(data.get("assumptions", {}), file),
         text=text,
     )
+
+
+#: the fields of the scenario form (web), in the order shown: (name, section of the TOML, kind)
+FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "", "text"),
+    ("customers", "scope", "ids"),
+    ("segment", "scope", "text"),
+    ("quadrant", "scope", "text"),
+    ("action", "scope", "text"),
+    ("owner", "scope.filter", "text"),
+    ("country", "scope.filter", "text"),
+    ("discount_points", "changes", "signed"),
+    ("payment_days", "changes", "days"),
+    ("minimum_order_value", "changes", "number"),
+    ("small_order_fee", "changes", "number"),
+    ("small_order_below", "changes", "number"),
+    ("delivery_fee", "changes", "number"),
+    ("visits_per_year", "changes", "number"),
+    ("channel_handling_rate", "changes", "number"),
+    ("exit", "changes", "flag"),
+    ("elasticity", "assumptions", "three"),
+    ("loss_per_point", "assumptions", "three"),
+    ("loss_per_service_cut", "assumptions", "three"),
+    ("loss_per_policy", "assumptions", "three"),
+    ("max_loss", "assumptions", "number"),
+)
+#: the longest text a form field may hold, and the largest number
+FORM_MAX_LENGTH = 200
+FORM_MAX_NUMBER = 1_000_000_000
+
+
+def form_defaults() -> dict[str, str]:
+    """The form's starting values: the default assumptions shown (and editable), everything else empty."""
+    a = Assumptions()
+    out = {name: "" for name, _, _ in FORM_FIELDS}
+    for name in ("elasticity", "loss_per_point", "loss_per_service_cut", "loss_per_policy"):
+        out[name] = ", ".join(f"{v:g}" for v in getattr(a, name))
+    out["max_loss"] = f"{a.max_loss:g}"
+    return out
+
+
+def _form_number(name: str, text: str, kind: str, problems: list[Problem]) -> str | None:
+    """The TOML literal of one number of the form, or ``None`` with a problem at the field."""
+    try:
+        value = float(int(text)) if kind == "days" else float(text)
+    except ValueError:
+        example = "30" if kind == "days" else "-2" if kind == "signed" else "150"
+        whole = "a whole number of days" if kind == "days" else "a number"
+        problems.append(Problem("form", None, name, text, f"must be {whole}, e.g. {example}"))
+        return None
+    if not math.isfinite(value) or abs(value) > FORM_MAX_NUMBER:
+        problems.append(
+            Problem(
+                "form",
+                None,
+                name,
+                text,
+                f"must be a number between -{FORM_MAX_NUMBER:,} and {FORM_MAX_NUMBER:,}",
+            )
+        )
+        return None
+    return str(int(value)) if kind == "days" else repr(value)
+
+
+def scenario_from_form(values: dict[str, str]) -> Scenario:
+    """The :class:`Scenario` of the web form's fields (:data:`FORM_FIELDS`, texts as posted), with its TOML
+    text (kept when it is saved). Empty fields are left out (the TOML's defaults hold).
+
+    Raises:
+        ValidationError: every bad field, each under its form field's name (never a TOML key path).
+
+    Example:
+        >>> s = scenario_from_form({"name": "less discount", "discount_points": "-2", "quadrant": "aggressive"})
+        >>> s.changes.discount_points, s.scope.quadrant, s.text.splitlines()[0]
+        (-2.0, 'aggressive', 'name = "less discount"')
+    """
+    problems: list[Problem] = []
+    sections: dict[str, list[str]] = {
+        "": [],
+        "scope": [],
+        "scope.filter": [],
+        "changes": [],
+        "assumptions": [],
+    }
+    for name, section, kind in FORM_FIELDS:
+        raw = values.get(name)
+        text = raw.strip() if isinstance(raw, str) else ""
+        if kind == "flag":
+            if text in ("on", "true", "1", "yes"):
+                sections[section].append(f"{name} = true")
+            continue
+        if not text:
+            continue
+        if "\x00" in text or len(text) > FORM_MAX_LENGTH * (20 if kind == "ids" else 1):
+            problems.append(Problem("form", None, name, None, "too long, or holds a NUL character"))
+            continue
+        if kind == "text":
+            sections[section].append(f"{name} = {json.dumps(text, ensure_ascii=False)}")
+        elif kind == "ids":
+            ids = [i for i in re.split(r"[\s,;]+", text) if i]
+            sections[section].append(f"{name} = {json.dumps(ids, ensure_ascii=False)}")
+        elif kind == "three":
+            parts = [p for p in re.split(r"[\s,;]+", text) if p]
+            if len(parts) != 3:
+                problems.append(
+                    Problem(
+                        "form",
+                        None,
+                        name,
+                        text,
+                        "give three values: the first, base and third run, e.g. 2, 1, 0.3",
+                    )
+                )
+                continue
+            literals = [_form_number(name, p, "number", problems) for p in parts]
+            if all(v is not None for v in literals):
+                sections[section].append(f"{name} = [{', '.join(str(v) for v in literals)}]")
+        else:
+            literal = _form_number(name, text, kind, problems)
+            if literal is not None:
+                sections[section].append(f"{name} = {literal}")
+    if not sections[""]:
+        problems.append(
+            Problem("form", None, "name", None, "give the scenario a name, e.g. 2 points less discount")
+        )
+    if problems:
+        raise ValidationError(problems)
+    lines = list(sections[""])
+    for section in ("scope", "scope.filter", "changes", "assumptions"):
+        if sections[section]:
+            lines += ["", f"[{section}]", *sections[section]]
+    text = "\n".join(lines) + "\n"
+    try:
+        return parse_scenario(text, file="form")
+    except ValidationError as exc:  # the key path of the TOML back to the form's field
+        raise ValidationError(
+            [
+                Problem("form", None, (p.column or "name").rsplit(".", 1)[-1], p.value, p.rule)
+                for p in exc.problems
+            ]
+        ) from None

@@ -104,7 +104,7 @@ def _json(value: Any) -> str:
     )
 
 
-def _ensure_worker(actor: Actor) -> None:
+def ensure_worker(actor: Actor) -> None:
     if actor.role == "analyst":
         raise PermissionDeniedError(f"{actor.manager_id} is an analyst: analysts read tasks and change none.")
 
@@ -128,7 +128,7 @@ def publish_tasks(
     Raises:
         PermissionDeniedError: an analyst.
     """
-    _ensure_worker(actor)
+    ensure_worker(actor)
     at = _now(now)
     listed = actions.actions if isinstance(actions, ActionList) else list(actions)
     period = actions.period if isinstance(actions, ActionList) else {}
@@ -288,7 +288,7 @@ def update_task(
             in the future.
         ConflictError: the task changed since ``expected_version``; nothing was written.
     """
-    _ensure_worker(actor)
+    ensure_worker(actor)
     at = _now(now)
     task = get_task(store, actor=actor, task_id=task_id)
     if actor.role != "head" and task.owner_id != actor.manager_id:

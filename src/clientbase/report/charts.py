@@ -74,10 +74,9 @@ def bridge_chart(analysis: Analysis) -> alt.Chart:
     )
 
 
-def matrix_chart(matrix: CustomerMatrix, *, max_points: int = 2000) -> Any:
-    """The customer matrix (Shapiro et al. 1987) as a scatter: cost-to-serve % of net revenue (x) against net
-    price realised % of list (y), size = net revenue, colour = net contribution (red loses money), the two
-    thresholds as rules; the ``max_points`` largest customers by revenue (all of them in the JSON)."""
+def matrix_rows(matrix: CustomerMatrix, *, max_points: int = 2000) -> tuple[list[dict[str, Any]], float]:
+    """The scatter's rows of the ``max_points`` largest customers, and the largest net contribution in absolute
+    value (the colour scale runs from minus it to it)."""
     points: list[dict[str, Any]] = [
         {
             "customer": p.counterparty_id,
@@ -91,6 +90,14 @@ def matrix_chart(matrix: CustomerMatrix, *, max_points: int = 2000) -> Any:
         for p in matrix.points[:max_points]
     ]
     worst = max([abs(float(p.net_contribution)) for p in matrix.points[:max_points]] or [1.0])
+    return points, worst
+
+
+def matrix_chart(matrix: CustomerMatrix, *, max_points: int = 2000) -> Any:
+    """The customer matrix (Shapiro et al. 1987) as a scatter: cost-to-serve % of net revenue (x) against net
+    price realised % of list (y), size = net revenue, colour = net contribution (red loses money), the two
+    thresholds as rules; the ``max_points`` largest customers by revenue (all of them in the JSON)."""
+    points, worst = matrix_rows(matrix, max_points=max_points)
     dots = (
         alt.Chart(alt.Data(values=points))
         .mark_circle(opacity=0.7, stroke="#333", strokeWidth=0.3)

@@ -167,3 +167,39 @@ def score_trend(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         .properties(width="container", height=180)
     )
     return dict(chart.to_dict())
+
+
+def matrix_scatter(matrix: Any, *, max_points: int = 2000) -> dict[str, Any]:
+    """The customer matrix as the HTML report draws it (:func:`clientbase.report.charts.matrix_chart`: size =
+    net revenue, colour = net contribution, the thresholds dashed), as wide as its container. Like the
+    waterfall, the spec is built once per currency and each call puts its rows into a copy (altair would
+    take about 2 s to validate 2,000 points)."""
+    from clientbase.report.charts import matrix_rows
+
+    rows, worst = matrix_rows(matrix, max_points=max_points)
+    spec = copy.deepcopy(_matrix_template(matrix.currency))
+    dots, cost_rule, price_rule = spec["layer"]
+    dots["data"] = {"values": rows}
+    dots["encoding"]["color"]["scale"]["domain"] = [-worst, worst]
+    cost_rule["data"] = {"values": [{"x": matrix.cost_threshold_pct}]}
+    price_rule["data"] = {"values": [{"y": matrix.price_threshold_pct}]}
+    return spec
+
+
+@cache
+def _matrix_template(currency: str) -> dict[str, Any]:
+    from clientbase.decisions.matrix import CustomerMatrix
+    from clientbase.report.charts import matrix_chart
+
+    empty = CustomerMatrix(
+        period={},
+        currency=currency,
+        price_threshold_pct=0.0,
+        cost_threshold_pct=0.0,
+        threshold_source={},
+        points=[],
+    )
+    spec: dict[str, Any] = matrix_chart(empty).to_dict()
+    spec["width"] = "container"
+    spec["height"] = 400
+    return spec

@@ -11,5 +11,6 @@ API_MODULES = (
     "targeting",
     "quality",
     "duplicates",
+    "decisions",
 )
 PREFIX = "/api/v1"

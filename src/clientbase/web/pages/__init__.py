@@ -11,4 +11,5 @@ PAGE_MODULES = (
     "targeting",
     "quality",
     "duplicates",
+    "decide",
 )
