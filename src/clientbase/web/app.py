@@ -59,7 +59,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # started again after a shutdown (test clients do that)
-            app.state.store = quiet(connect(settings.db_url))
+            app.state.store = quiet(connect(settings.db_url, connections=settings.connections))
         refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
         app.state.refresher = refresher
         refresher.start()
@@ -82,7 +82,9 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     )
     app.state.settings = settings
     app.state.cache = TimedCache(60)
-    app.state.store = quiet(store if store is not None else connect(settings.db_url))
+    app.state.store = quiet(
+        store if store is not None else connect(settings.db_url, connections=settings.connections)
+    )
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
         module = importlib.import_module(f"clientbase.web.api.{name}")
