@@ -36,7 +36,9 @@ def serve(
     """Serve the web app and the HTTP API (pages at /, API at /api/v1, docs at /docs).
 
     On a DuckDB file the server is one process and holds the file: other clientbase commands on it are told
-    to use the web app or the API. On PostgreSQL it can run several workers and the CLI works beside it. On the
+    to use the web app or the API. On PostgreSQL it can run several workers and the CLI works beside it: the
+    schema is migrated once (an advisory lock), and each worker holds at most its share of the server's
+    max_connections (10 kept for the CLI and others). On the
     first start of a base whose users have no passwords, the first active head gets a random password,
     printed here once.
 
@@ -46,7 +48,7 @@ def serve(
 
     from clientbase.accounts.users import first_start_password
     from clientbase.store import connect, lock
-    from clientbase.store.connection import parse_url
+    from clientbase.store.connection import connections_per_process, max_connections, parse_url
     from clientbase.web import asgi
 
     with cli_errors():
@@ -68,6 +70,9 @@ def serve(
         try:
             with connect(db, create=False) as store:  # serve a base; it never makes one
                 first = first_start_password(store)
+                share = None if duck else connections_per_process(max_connections(store), workers)
+            if store.migrated:
+                console.print(f"Migrated the schema ({', '.join(store.migrated)}).")
             url = f"http://{host}:{port}"
             console.print(f"clientbase serves {db} at [bold]{url}[/] (API docs at {url}/docs).")
             if first is not None:
@@ -82,6 +87,12 @@ def serve(
                 )
             os.environ[asgi.DB_ENV] = db
             os.environ[asgi.REFRESH_ENV] = str(refresh_every)
+            if share is not None:
+                os.environ[asgi.CONNECTIONS_ENV] = str(share)
+                console.print(
+                    f"{workers} worker{'s' if workers > 1 else ''}, each holding at most {share} PostgreSQL "
+                    "connections."
+                )
             if secure_cookies is not None:
                 os.environ[asgi.SECURE_ENV] = "1" if secure_cookies else "0"
             # uvicorn re-raises SIGTERM once it has shut down: exit cleanly then, so the marker is removed

@@ -33,6 +33,12 @@ DEFAULT_URL = "duckdb:///./clientbase.duckdb"
 MEMORY = ":memory:"
 #: bytes 8-11 of every DuckDB database file
 DUCKDB_MAGIC = b"DUCK"
+#: connections of a PostgreSQL server left to others than the app's workers: the CLI beside the server, psql,
+#: backups, and the superuser slots the server keeps itself
+RESERVED_CONNECTIONS = 10
+#: the most connections one process holds on PostgreSQL when nothing asks for fewer: SQLAlchemy's pool
+#: (kept open) plus its overflow (opened under load, closed when returned)
+POOL_SIZE, POOL_OVERFLOW = 5, 10
 CREATE_HINT = "create one with `clientbase demo`, `clientbase init` or `clientbase import-folder`"
 
 
@@ -49,6 +55,8 @@ class Store:
     #: the DuckDB connection both sides share (``None`` on PostgreSQL)
     duck: duckdb.DuckDBPyConnection | None = None
     _closed: bool = field(default=False, repr=False)
+    #: the schema revisions :func:`connect` ran on opening, oldest first (empty: the schema was current)
+    migrated: list[str] = field(default_factory=list)
     #: Ibis tables of the schema, looked up once: their shape is fixed once :func:`connect` has migrated
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
     #: inside :meth:`snapshot`: the one connection every read of the view uses
@@ -279,16 +287,45 @@ def parse_url(url: str) -> Target:
     )
 
 
+def connections_per_process(max_connections: int, processes: int) -> int:
+    """How many connections each of ``processes`` may hold so that together they stay within a server's
+    ``max_connections`` less :data:`RESERVED_CONNECTIONS` (never more than the default pool holds).
+
+    Example:
+        >>> connections_per_process(100, 4), connections_per_process(100, 1), connections_per_process(20, 8)
+        (16, 16, 2)
+    """
+    share = (max_connections - RESERVED_CONNECTIONS) // processes
+    if share < 2:
+        raise ConfigurationError(
+            f"{processes} server processes cannot share a PostgreSQL server that allows {max_connections} "
+            f"connections ({RESERVED_CONNECTIONS} kept for others): start fewer workers or raise the server's "
+            "max_connections."
+        )
+    return min(share, POOL_SIZE + POOL_OVERFLOW + 1)
+
+
+def max_connections(store: Store) -> int:
+    """The PostgreSQL server's ``max_connections``."""
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+
+
 # -- opening -------------------------------------------------------------------------------------------------------
 
 
-def connect(url: str | None = None, *, create: bool = True, migrate: bool = True) -> Store:
+def connect(
+    url: str | None = None, *, create: bool = True, migrate: bool = True, connections: int | None = None
+) -> Store:
     """Open the database at ``url`` and bring its schema up to date.
 
     ``duckdb:///./clientbase.duckdb`` (the default) is a file next to you; ``duckdb:////abs/path.duckdb`` an
     absolute path; ``duckdb:///:memory:`` a throw-away database; ``postgresql://user:pw@host:5432/db`` a
     PostgreSQL server. With ``create=False`` a base that does not exist yet (no file; a PostgreSQL database
     without the clientbase schema) is refused instead of created: what every command that only reads passes.
+    ``connections`` caps the PostgreSQL connections this store holds at once (Ibis' one and SQLAlchemy's pool;
+    at least 2): ``clientbase serve --workers N`` gives each worker its share of the server's
+    (:func:`connections_per_process`); a request that finds the pool taken waits for a connection.
 
     Raises:
         ConfigurationError: a URL that names no database, a folder, or a file that is not a DuckDB database.
@@ -305,12 +342,12 @@ def connect(url: str | None = None, *, create: bool = True, migrate: bool = True
     if target.engine == "duckdb":
         store = _connect_duckdb(url or DEFAULT_URL, target, create=create)
     else:
-        store = _connect_postgres(url or DEFAULT_URL, target, create=create)
+        store = _connect_postgres(url or DEFAULT_URL, target, create=create, connections=connections)
     if migrate:
         from clientbase.store.migrate import upgrade
 
         try:
-            upgrade(store)
+            store.migrated = upgrade(store)
         except Exception:
             store.close()
             raise
@@ -379,13 +416,15 @@ def _connect_duckdb(url: str, target: Target, *, create: bool) -> Store:
     return Store(url=url, engine=engine, ibis=backend, duck=duck, cursor_lock=opening)
 
 
-def _connect_postgres(url: str, target: Target, *, create: bool) -> Store:
+def _connect_postgres(url: str, target: Target, *, create: bool, connections: int | None = None) -> Store:
     import ibis
 
     assert target.url is not None
     parts = target.url
+    pooled = POOL_SIZE + POOL_OVERFLOW if connections is None else max(1, connections - 1)  # Ibis holds one
+    size = min(POOL_SIZE, pooled)
     try:
-        engine = sa.create_engine(parts)
+        engine = sa.create_engine(parts, pool_size=size, max_overflow=pooled - size)
         with engine.connect() as conn:
             known = conn.exec_driver_sql("SELECT to_regclass('alembic_version') IS NOT NULL").scalar_one()
         backend = ibis.postgres.connect(

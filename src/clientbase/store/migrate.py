@@ -1,7 +1,15 @@
-"""Schema creation and migrations with Alembic, run programmatically on open."""
+"""Schema creation and migrations with Alembic, run programmatically on open.
+
+On PostgreSQL several processes may open one base at once (``clientbase serve --workers N``, the CLI beside
+it): :func:`upgrade` holds a session-level advisory lock while it reads the schema's revision and migrates, so
+the first process migrates and the others, waiting on the lock, find the schema current and run nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +21,10 @@ if TYPE_CHECKING:
     from clientbase.store.connection import Store
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: PostgreSQL advisory-lock key held around a migration (any fixed 64-bit number no other lock of ours uses)
+MIGRATE_LOCK_KEY = 0x636C6D6967726174  # "clmigrat"
+
+log = logging.getLogger(__name__)
 
 
 class DuckDBImpl(DefaultImpl):
@@ -28,9 +40,51 @@ def alembic_config(store: Store) -> Config:
     return config
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(store), revision)
+def current_revision(store: Store) -> str | None:
+    """The revision the database's schema is at (``None``: no clientbase schema yet)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextlib.contextmanager
+def _migration_lock(store: Store) -> Iterator[None]:
+    """On PostgreSQL, the advisory lock that lets one process at a time migrate; elsewhere nothing (a DuckDB
+    file has one writing process)."""
+    if store.dialect != "postgresql":
+        yield
+        return
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        conn.execute(sa.text("select pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": MIGRATE_LOCK_KEY})
+            conn.commit()
+
+
+def upgrade(store: Store, revision: str = "head") -> list[str]:
+    """Bring the database to ``revision`` (default: the newest); returns the revisions it ran, oldest first
+    (empty when the schema was current: another process may have migrated while this one waited)."""
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(store)
+    script = ScriptDirectory.from_config(config)
+    with _migration_lock(store):
+        before = current_revision(store)
+        target = script.get_revision(revision)
+        if target is not None and before == target.revision:
+            return []
+        command.upgrade(config, revision)
+        after = current_revision(store)
+    ran = [r.revision for r in script.iterate_revisions(after, before or "base") if r is not None][::-1]
+    if ran:
+        log.info("migrated the schema of %s: %s -> %s", store.dialect, before or "empty", after)
+    return ran
 
 
 def create_tables(names: list[str], revision: str) -> None:

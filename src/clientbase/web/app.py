@@ -60,7 +60,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # started again after a shutdown (test clients do that)
-            app.state.store = quiet(connect(settings.db_url))
+            app.state.store = quiet(connect(settings.db_url, connections=settings.connections))
         if app.state.jobs is None:
             app.state.jobs = Jobs()
         refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
@@ -90,7 +90,9 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app.state.jobs = Jobs()  # the forecast's and the targeting's results, kept per data fingerprint
     #: the quality audit and the duplicate search, by the state of the data they read (web/reports.py)
     app.state.reports = TimedCache(24 * 3600, most=32)
-    app.state.store = quiet(store if store is not None else connect(settings.db_url))
+    app.state.store = quiet(
+        store if store is not None else connect(settings.db_url, connections=settings.connections)
+    )
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
         module = importlib.import_module(f"clientbase.web.api.{name}")

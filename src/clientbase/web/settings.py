@@ -13,7 +13,7 @@ class WebSettings:
 
     ``secure_cookies``: mark cookies ``Secure`` (set when the app is served over https, or behind a proxy that
     terminates TLS; ``None`` decides per request from its scheme). ``refresh_every``: seconds between checks
-    whether the materialised analysis is stale (0: never in the background).
+    whether the materialised analysis is stale (0: never in the background). ``connections``: see below.
     """
 
     db_url: str = DEFAULT_URL
@@ -22,3 +22,6 @@ class WebSettings:
     #: refresh the materialised analysis when the app starts (tests turn it off and refresh themselves)
     refresh_on_start: bool = True
     title: str = "clientbase"
+    #: the most PostgreSQL connections this process holds (``None``: the store's default pool); ``clientbase
+    #: serve --workers N`` gives each worker its share of the server's ``max_connections``
+    connections: int | None = None
