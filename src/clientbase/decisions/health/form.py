@@ -75,6 +75,7 @@ def indicators(ctx: Context) -> list[Indicator]:
         trend=[Point(period_label(a, b), targeted_share(_won_in(p, a, b))) for a, b in windows],
         by_manager=per_manager(won, owners, targeted_share),
         detail={"new_customers": len(won), "by_mode": by_mode},
+        members=sorted(str(c) for c in won.index[won["mode"] != "targeted"]),
     )
     spontaneous = by_mode.get("spontaneous", 0)
     ind.change = Change(
@@ -157,6 +158,7 @@ def indicators(ctx: Context) -> list[Indicator]:
         trend=[Point(period_label(a, b), loss_after_12m(matured(a, b))) for a, b in windows],
         by_manager=per_manager(ripe, owners, loss_after_12m),
         detail={"customers": int(ripe["first12_known"].astype(bool).sum()), "loss_making": len(lossy)},
+        members=sorted(str(c) for c in lossy.index),
     )
     loss = -int(lossy["first12"].sum())
     worst_mode = lossy["mode"].fillna("(none)").value_counts()
