@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "serve",
     "users",
     "forecast",
+    "health",
 )
 
 

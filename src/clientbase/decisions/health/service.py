@@ -1,0 +1,185 @@
+"""The health service the CLI, the API and the page share, and the overall score for the dashboard.
+
+:func:`health` gathers the sources once (:class:`~clientbase.decisions.health.context.Context`), runs the
+five step modules, scores every indicator, step and manager (:mod:`.scoring`) and picks the three changes
+that would add the most points to the overall score. The head and analysts read it; a manager may not (the
+check compares managers with each other).
+
+A check reads the whole base (about 10 s on the 5,000-customer demo), so the result is kept in memory per
+store, options and *data fingerprint* (:func:`fingerprint`: the materialised analysis' fingerprint of the
+fact tables and records, plus the tasks, verifications, history, duplicate decisions and quality
+snapshots): the page and the API recompute only when the data moved on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbase import schema
+from clientbase.decisions.health import analyse, decide, form, record, work
+from clientbase.decisions.health.context import Context, period_label, year_windows
+from clientbase.decisions.health.model import STEPS, HealthReport, Improvement, Step
+from clientbase.decisions.health.scoring import points_to_gain, score_indicator, score_step, weighted
+from clientbase.decisions.health.settings import HealthSettings
+from clientbase.errors import PermissionDeniedError
+from clientbase.registry.access import Actor
+
+MODULES = {"form": form, "record": record, "work": work, "analyse": analyse, "decide": decide}
+#: how many changes "what to improve first" lists
+IMPROVE_FIRST = 3
+#: (table, timestamp column) whose count and latest value join the fingerprint
+_MORE = (
+    ("action_tasks", "updated_at"),
+    ("action_tasks", "created_at"),
+    ("field_verification", "verified_at"),
+    ("field_history", "changed_at"),
+    ("duplicate_decisions", "decided_at"),
+    ("quality_snapshots", "taken_at"),
+    ("campaigns", "start"),
+    ("metrics_state", "computed_at"),
+    ("managers", None),
+)
+_CACHE: OrderedDict[tuple[Any, ...], HealthReport] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def fingerprint(store: Any) -> str:
+    """What the check reads, as one string: changes whenever a check could come out differently."""
+    from clientbase.decisions.customer_metrics import fingerprint as data_fingerprint
+
+    parts = [data_fingerprint(store)]
+    with store.begin() as conn:
+        for name, column in _MORE:
+            table = schema.metadata.tables[name]
+            if column is None:
+                rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+                parts.append(f"{name}:{hash(tuple(tuple(r) for r in rows))}")
+                continue
+            count, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(table.c[column]))).one()
+            parts.append(f"{name}.{column}:{count}:{latest}")
+    return ";".join(parts)
+
+
+def _check_reader(actor: Actor) -> None:
+    if not actor.sees_all:
+        raise PermissionDeniedError(
+            f"{actor.manager_id} is a manager; the health check compares the managers and is for the head "
+            "and analysts."
+        )
+
+
+def health(
+    store: Any,
+    *,
+    actor: Actor,
+    as_of: dt.date | None = None,
+    settings: HealthSettings | None = None,
+    duplicates: bool = False,
+    forecast: bool = False,
+    cache: bool = True,
+) -> HealthReport:
+    """The five steps checked, scored, and what to improve first (docs/health.md).
+
+    Args:
+        store: the database.
+        actor: who asks (the head or an analyst).
+        as_of: the day to look from (default: the latest date in the data).
+        settings: weights, targets and windows (default: the documented ones).
+        duplicates: run the duplicate search (splink, seconds) instead of reading the last stored one.
+        forecast: run the forecast's backtest for the forecast-accuracy indicator (seconds).
+        cache: reuse a check of the same store, options and data fingerprint.
+
+    Raises:
+        PermissionDeniedError: a manager asks.
+
+    Example:
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     report = health(store, actor=Actor("M01", "head"))
+        >>> report.overall is None, sorted(report.steps) == sorted(STEPS)
+        (True, True)
+    """
+    _check_reader(actor)
+    settings = settings or HealthSettings()
+    key = None
+    if cache:
+        key = (store.url, id(store.engine), as_of, repr(settings), duplicates, forecast, fingerprint(store))
+        with _LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+    report = _check(store, as_of, settings, duplicates, forecast)
+    if key is not None:
+        with _LOCK:
+            _CACHE[key] = report
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return report
+
+
+def _check(
+    store: Any, as_of: dt.date | None, settings: HealthSettings, duplicates: bool, forecast: bool
+) -> HealthReport:
+    started = time.perf_counter()
+    with store.snapshot() as view:
+        ctx = Context(view, settings, as_of, duplicates=duplicates, forecast=forecast)
+        steps = {name: Step(name, MODULES[name].indicators(ctx)) for name in STEPS}
+        counts = {str(k): int(v) for k, v in ctx.records["owner_id"].value_counts().items()}
+        currency = ctx.analysis.currency if ctx.analysis is not None else "EUR"
+        day = ctx.as_of
+    for name, step in steps.items():
+        for ind in step.indicators:
+            ind.step = name
+            score_indicator(ind, settings.indicators[ind.code], counts, settings.windows.min_manager_records)
+        score_step(step, settings.steps[name])
+    overall = weighted([(s.score, s.weight) for s in steps.values()])
+    managers = sorted({m for s in steps.values() for m in s.by_manager})
+    by_manager = {m: weighted([(s.by_manager.get(m), s.weight) for s in steps.values()]) for m in managers}
+    periods = (
+        [period_label(a, b) for a, b in year_windows(day, settings.windows.trend_periods)] if day else []
+    )
+    return HealthReport(
+        as_of=day,
+        periods=periods,
+        currency=currency,
+        steps=steps,
+        overall=overall,
+        by_manager=by_manager,
+        improve_first=improve_first(steps),
+        notes=ctx.notes,
+        weights=dict(settings.steps),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def improve_first(steps: dict[str, Step], count: int = IMPROVE_FIRST) -> list[Improvement]:
+    """The ``count`` changes that would add the most points to the overall score (money at stake breaks
+    ties), one per indicator that has a change to make."""
+    found = []
+    for step in steps.values():
+        for ind in step.indicators:
+            if ind.change is None or ind.score is None or ind.score >= 100:
+                continue
+            points = points_to_gain(ind, step, steps)
+            if points <= 0:
+                continue
+            found.append(
+                Improvement(step.name, ind.code, ind.change.text, ind.change.link, points, ind.change.money)
+            )
+    found.sort(key=lambda i: (-i.points, -(i.money or 0), i.code))
+    return found[:count]
+
+
+def overall_score(store: Any, actor: Actor) -> float | None:
+    """The overall health score (0-100) for the head's dashboard; ``None`` for a manager (the check is
+    the head's and the analysts') or when nothing could be scored on this base."""
+    if not actor.sees_all:
+        return None
+    return health(store, actor=actor).overall
