@@ -3,8 +3,9 @@
 :func:`refresh` runs the net-profit analysis of the default periods (the last 12 months against the 12 before,
 :func:`clientbase.analytics.run.analyze`), customer value (:func:`clientbase.decisions.value.customer_value`)
 and the duplicate search (:func:`clientbase.dedupe.counterparties.find_counterparty_duplicates`), and
-replaces ``customer_metrics`` and ``suspected_duplicates`` in one transaction, with a row in
-``metrics_state`` saying when, for which periods and from which data.
+replaces ``customer_metrics`` (with the company-wide summary in ``analysis_summary``: headline, totals, whale
+curve, bridge, roll-ups) and ``suspected_duplicates``, with a row in ``metrics_state`` saying when, for which
+periods and from which data.
 
 The P&L and customer value are written in one transaction, then the duplicate pairs in another (the
 duplicate search is the longest part on a large base). *From which data* is a :func:`fingerprint`: row counts, latest dates and column sums of the tables the
@@ -325,6 +326,25 @@ def _duplicates(store: Store) -> list[dict[str, Any]]:
     ]
 
 
+def summary_json(analysis: Any) -> str:
+    """What ``analysis_summary`` keeps of ``analysis``: its summary document (:meth:`Analysis.summary`), the
+    whale curve's points for a chart and the managers' names, as JSON (money as exact decimal strings)."""
+    document = {
+        "summary": analysis.summary(),
+        "whale_points": analysis.whale.sampled(),
+        "managers": analysis.managers,
+    }
+    return json.dumps(document, default=_json, separators=(",", ":"))
+
+
+def summary(store: Store) -> dict[str, Any] | None:
+    """The materialised :func:`summary_json` document, or ``None`` before the first refresh."""
+    table = schema.analysis_summary
+    with store.begin() as conn:
+        text = conn.execute(sa.select(table.c.document).where(table.c.name == NAME)).scalar()
+    return None if text is None else dict(json.loads(text))
+
+
 def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
     """Recompute and replace the materialised analysis (see the module docstring); returns what it did.
 
@@ -343,6 +363,8 @@ def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
     with store.begin() as conn:
         conn.execute(sa.delete(schema.customer_metrics))
         insert_rows(conn, schema.customer_metrics, list(rows.values()))
+        conn.execute(sa.delete(schema.analysis_summary).where(schema.analysis_summary.c.name == NAME))
+        conn.execute(sa.insert(schema.analysis_summary).values(name=NAME, document=summary_json(analysis)))
         conn.execute(sa.delete(schema.metrics_state).where(schema.metrics_state.c.name == NAME))
         conn.execute(
             sa.insert(schema.metrics_state).values(
