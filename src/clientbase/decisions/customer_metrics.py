@@ -326,13 +326,88 @@ def _duplicates(store: Store) -> list[dict[str, Any]]:
     ]
 
 
+#: the key of the whole company in :func:`key_figures`
+COMPANY = "*"
+
+
+def key_figures(analysis: Any) -> dict[str, dict[str, Any]]:
+    """The dashboard's key figures of both periods for the company (:data:`COMPANY`) and for each owner's
+    counterparties (by their owner now): net revenue and net contribution of every counterparty in the P&L
+    (the company's are the analysis' totals), margin % (``net_margin_pct``), customers with sales and the loss-makers among them;
+    and the bridge's parts summed over the same counterparties (exact: the bridge is split per customer).
+
+    Example:
+        >>> import datetime as dt
+        >>> from clientbase.analytics.run import analyze
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     key_figures(analyze(store, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31)))["*"]["current"]
+        {'net_revenue': Decimal('0.00'), 'net_contribution': Decimal('0.00'), 'margin_pct': None, 'customers': 0, 'loss_makers': 0}
+    """
+    import pandas as pd
+
+    from clientbase.analytics.bridge import COMPONENTS
+    from clientbase.analytics.money import from_cents, percent
+    from clientbase.analytics.standing import CUSTOMER
+
+    owners = (
+        analysis.attributes["owner_id"]
+        if "owner_id" in analysis.attributes
+        else pd.Series(dtype=object, index=analysis.attributes.index)
+    )
+    out: dict[str, dict[str, Any]] = {}
+    periods = (
+        ("current", analysis.pnl, analysis.standings),
+        ("previous", analysis.pnl_previous, analysis.standings_previous),
+    )
+    for name, pnl, standings in periods:
+        index = pnl.frame.index
+        frame = pd.DataFrame(
+            {"nr": pnl.cents("net_revenue"), "nc": pnl.cents("net_contribution")}, index=index
+        ).astype(object)
+        frame["customer"] = standings.reindex(index).to_numpy() == CUSTOMER
+        frame["loss"] = frame["customer"] & (frame["nc"] < 0)
+        frame["owner"] = owners.reindex(index).fillna("").astype(str).to_numpy()
+        groups = [(COMPANY, frame), *((str(k), g) for k, g in frame.groupby("owner") if k)]
+        for key, part in groups:
+            nr, nc = int(sum(part["nr"])), int(sum(part["nc"]))
+            out.setdefault(key, {})[name] = {
+                "net_revenue": from_cents(nr),
+                "net_contribution": from_cents(nc),
+                "margin_pct": percent(nc, nr),  # as the totals' net_margin_pct
+                "customers": int(part["customer"].sum()),
+                "loss_makers": int(part["loss"].sum()),
+            }
+    parts = analysis.bridge.parts
+    columns = ["before", "after", *COMPONENTS]
+    cents = parts[columns].astype(object)
+    cents["owner"] = owners.reindex(parts.index).fillna("").astype(str).to_numpy()
+    groups = [(COMPANY, cents), *((str(k), g) for k, g in cents.groupby("owner") if k)]
+    for key, part in groups:
+        sums = {c: int(sum(part[c])) for c in columns}
+        entry = out.setdefault(key, {})
+        entry["bridge"] = {
+            "before": from_cents(sums["before"]),
+            "after": from_cents(sums["after"]),
+            "total_change": from_cents(sums["after"] - sums["before"]),
+            "components": {c: from_cents(sums[c]) for c in COMPONENTS},
+        }
+    empty = {"net_revenue": Decimal(0), "net_contribution": Decimal(0), "margin_pct": None}
+    for entry in out.values():
+        for name in ("current", "previous"):
+            entry.setdefault(name, {**empty, "customers": 0, "loss_makers": 0})
+    return out
+
+
 def summary_json(analysis: Any) -> str:
     """What ``analysis_summary`` keeps of ``analysis``: its summary document (:meth:`Analysis.summary`), the
-    whale curve's points for a chart and the managers' names, as JSON (money as exact decimal strings)."""
+    whale curve's points for a chart, the managers' names and the :func:`key_figures`, as JSON (money as
+    exact decimal strings)."""
     document = {
         "summary": analysis.summary(),
         "whale_points": analysis.whale.sampled(),
         "managers": analysis.managers,
+        "key_figures": key_figures(analysis),
     }
     return json.dumps(document, default=_json, separators=(",", ":"))
 
