@@ -351,6 +351,8 @@ class AnalysisView:
     managers: dict[str, str]
     choice: PeriodChoice
     materialised: bool
+    #: the company's key figures of both periods and its bridge (:func:`customer_metrics.key_figures`)
+    key_figures: dict[str, Any] = field(default_factory=dict)
     computed_at: dt.datetime | None = None
     attributes: tuple[str, ...] = field(default=ATTRIBUTES)
 
@@ -410,9 +412,10 @@ def _materialised_view(store: Store, choice: PeriodChoice, state: Mapping[str, A
             .select_from(cm.join(cp, cp.c.counterparty_id == cm.c.counterparty_id))
             .where(cm.c.loss_making.is_not(None))
         ).mappings()
-        customers = [
-            _customer_row(r["counterparty_id"], r["name"], r, r, r["net_contribution_prev"]) for r in rows
-        ]
+        customers = []
+        for row in rows:
+            r = dict(row)
+            customers.append(_customer_row(r["counterparty_id"], r["name"], r, r, r["net_contribution_prev"]))
     customers.sort(key=lambda r: (-r["net_contribution"], r["counterparty_id"]))
     return AnalysisView(
         summary=stored["summary"],
@@ -421,6 +424,7 @@ def _materialised_view(store: Store, choice: PeriodChoice, state: Mapping[str, A
         managers=stored["managers"],
         choice=choice,
         materialised=True,
+        key_figures=stored["key_figures"][customer_metrics.COMPANY],
         computed_at=state["computed_at"],
     )
 
@@ -484,6 +488,7 @@ def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = Non
         managers=a.managers,
         choice=choice,
         materialised=False,
+        key_figures=customer_metrics.key_figures(a)[customer_metrics.COMPANY],
     )
 
 
@@ -550,3 +555,81 @@ def value_view(store: Store, *, actor: Any) -> dict[str, Any]:
         "abc_xyz": seg.nine_box(boxes["abc_revenue"]),
         "abc_xyz_profit": seg.nine_box(boxes["abc_profit"]),
     }
+
+
+def write_report(
+    store: Store, *, actor: Any, choice: PeriodChoice | None = None, path: Any, kind: str
+) -> Any:
+    """Write the analysis report of ``choice`` as ``kind`` (``html``: the self-contained report, ``xlsx``: the
+    workbook) to ``path``, as ``clientbase report`` does; for the head and analysts.
+
+    Raises:
+        PermissionDeniedError: a manager.
+        ValidationError: an unknown kind, or periods that cannot be.
+    """
+    from clientbase.analytics.run import analyze
+    from clientbase.report import write_html, write_xlsx
+
+    if kind not in ("html", "xlsx"):
+        raise ValidationError([Problem("report", None, "format", kind, "enum: a report as .html or .xlsx")])
+    if not actor.sees_all:
+        raise PermissionDeniedError(
+            f"{actor.manager_id} is a manager: the analysis report covers the whole company and is for the "
+            "head and analysts."
+        )
+    choice = choice or PeriodChoice()
+    problems = choice.problems()
+    if problems:
+        raise ValidationError(problems)
+    a = analyze(
+        store,
+        start=choice.start,
+        end=choice.end,
+        as_of=choice.as_of,
+        compare_start=choice.compare_start,
+        compare_end=choice.compare_end,
+    )
+    return write_html(a, path) if kind == "html" else write_xlsx(a, path)
+
+
+def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """``rows`` sorted by the column ``sort`` (``-`` first for descending), empty values last, ties by key.
+
+    Example:
+        >>> [r["k"] for r in sort_rows([{"k": "a", "v": 1}, {"k": "b", "v": None}, {"k": "c", "v": 3}], "-v")]
+        ['c', 'a', 'b']
+    """
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    keyed = sorted(rows, key=lambda r: str(r.get("counterparty_id") or r.get("k") or ""))
+    present = [r for r in keyed if r.get(name) is not None]
+    missing = [r for r in keyed if r.get(name) is None]
+    present.sort(
+        key=lambda r: r[name] if not isinstance(r[name], str) else r[name].lower(), reverse=descending
+    )
+    return present + missing
+
+
+def customer_page(
+    store: Store, *, actor: Any, view: AnalysisView, query: Any, sort: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``view``'s customers matching ``query`` (the customer list's
+    :class:`~clientbase.registry.listing.ListQuery`: search and filters on the record as it is now;
+    ``loss_making`` on the analysed period's net contribution), sorted by ``sort``; and how many match."""
+    from dataclasses import replace
+
+    from clientbase.registry import listing
+
+    rows = view.customers
+    filters = dict(query.filters)
+    lossy = filters.pop("loss_making", None)
+    if lossy is not None:
+        rows = [r for r in rows if r["loss_making"] == (lossy == "true")]
+    if filters or query.q:
+        ids = set(
+            listing.matching_ids(
+                store, actor=actor, query=replace(query, filters=filters, include_archived=True)
+            )
+        )
+        rows = [r for r in rows if r["counterparty_id"] in ids]
+    ordered_rows = sort_rows(rows, sort)
+    return ordered_rows[offset : offset + limit], len(ordered_rows)
