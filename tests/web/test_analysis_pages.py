@@ -19,8 +19,23 @@ from typer.testing import CliRunner
 
 from tests.web.conftest import ANALYST, HEAD, MANAGER, Base, log_in, make_client
 
-#: periods other than the materialised ones (the demo base runs two years to its last order)
-PERIODS = {"from": "2024-07-01", "to": "2025-03-31", "compare_from": "2023-07-01", "compare_to": "2024-03-31"}
+
+def chosen_periods(url: str) -> dict[str, str]:
+    """Periods other than the materialised ones, inside the base's data (two years to its last order): nine
+    months ending a month before the last order, against the same months a year earlier."""
+    import datetime as dt
+
+    from clientbase.decisions import customer_metrics
+    from clientbase.store import connect
+
+    with connect(url) as store:
+        state = customer_metrics.state(store)
+    assert state is not None
+    end = state["period_end"] - dt.timedelta(days=30)
+    start = end - dt.timedelta(days=270)
+    year = dt.timedelta(days=365)
+    days = (start, end, start - year, end - year)
+    return dict(zip(("from", "to", "compare_from", "compare_to"), (d.isoformat() for d in days), strict=True))
 
 
 class Tables(HTMLParser):
@@ -91,9 +106,10 @@ def kpis(html: str) -> dict[str, str]:
 
 @pytest.fixture
 def analysed(any_base: Base) -> Iterator[tuple[TestClient, dict[str, Any], dict[str, Any]]]:
-    """The CLI's analysis of the default periods and of :data:`PERIODS` (run before the app holds the
+    """The CLI's analysis of the default periods and of :func:`chosen_periods` (run before the app holds the
     file), and a client on the same base."""
     default = cli_json(["analyze", "--db", any_base.url, "--json"])
+    periods = chosen_periods(any_base.url)
     chosen = cli_json(
         [
             "analyze",
@@ -101,11 +117,12 @@ def analysed(any_base: Base) -> Iterator[tuple[TestClient, dict[str, Any], dict[
             any_base.url,
             "--json",
             *functools.reduce(
-                operator.iadd, ([f"--{k.replace('_', '-')}", v] for k, v in PERIODS.items()), []
+                operator.iadd, ([f"--{k.replace('_', '-')}", v] for k, v in periods.items()), []
             ),
         ]
     )
     for client in make_client(any_base.url):
+        client.periods = periods  # type: ignore[attr-defined]
         yield client, default, chosen
 
 
@@ -180,7 +197,8 @@ def test_analysis_page_shows_the_clis_numbers(analysed: tuple[TestClient, Any, A
     client, default, other = analysed
     document = other if chosen else default
     log_in(client, ANALYST)
-    params = {**(PERIODS if chosen else {}), "limit": "500", "sort": "-net_contribution"}
+    periods = client.periods  # type: ignore[attr-defined]
+    params = {**(periods if chosen else {}), "limit": "500", "sort": "-net_contribution"}
     page = client.get("/analysis", params=params)
     assert page.status_code == 200, page.text[:500]
     html = page.text
@@ -204,7 +222,7 @@ def test_analysis_page_shows_the_clis_numbers(analysed: tuple[TestClient, Any, A
             assert cells[0] == name or cells[0].endswith(f"({name})"), (by, cells, group)
             assert amount(cells[2]) == cents(group["net_revenue"]), (by, group)
             assert amount(cells[3]) == cents(group["net_contribution"]), (by, group)
-    api = client.get("/api/v1/analysis", params=PERIODS if chosen else {}).json()
+    api = client.get("/api/v1/analysis", params=periods if chosen else {}).json()
     assert api["totals"] == document["totals"]
 
 
