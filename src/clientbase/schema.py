@@ -1066,3 +1066,32 @@ EXCHANGE_HISTORY_TABLES: tuple[sa.Table, ...] = (
     scenarios,
     plan_targets,
 )
+
+
+# ==========================================================================================================
+# -- dash: the company-wide analysis materialised for the dashboard and the analysis page (issue 13) -------
+# ==========================================================================================================
+
+analysis_summary = sa.Table(
+    "analysis_summary",
+    metadata,
+    column(
+        "name",
+        sa.String(64),
+        Field("What was materialised", "customer_metrics", required=True),
+        primary_key=True,
+    ),
+    column(
+        "document",
+        sa.Text,
+        Field(
+            "The analysis of the default periods without its per-customer lists (headline, totals, whale "
+            "curve, bridge, roll-ups, capacity), with the whale curve's points and the managers' names, as JSON",
+            "{}",
+        ),
+    ),
+    comment="The company-wide analysis of the materialised periods, written with customer_metrics.",
+)
+
+#: the tables revision 0009_dash creates
+DASH_TABLES = ("analysis_summary",)

@@ -8,7 +8,6 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 #: routes anyone may call without logging in
 PUBLIC = {
-    ("GET", "/"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/v1/auth/token"),

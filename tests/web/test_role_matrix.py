@@ -85,6 +85,13 @@ RULES = {
     ("PATCH", "/api/v1/users/{manager_id}"): head_only,
     ("POST", "/api/v1/users/{manager_id}/password"): head_only,
     ("GET", "/api/v1/analysis"): sees_all,
+    ("GET", "/api/v1/value"): anyone,
+    ("GET", "/api/v1/dashboard"): anyone,
+    ("GET", "/"): anyone,
+    ("GET", "/dashboard/quality"): anyone,
+    ("GET", "/analysis"): sees_all,
+    ("GET", "/analysis/report.{fmt}"): sees_all,
+    ("GET", "/value"): anyone,
     ("GET", "/api/v1/counterparties"): anyone,
     ("POST", "/api/v1/counterparties"): edits,
     ("GET", "/api/v1/counterparties/{counterparty_id}"): read_record,
@@ -228,7 +235,7 @@ def _path(path: str, base: Base, own: bool, store: object = None, merges: tuple[
         .replace("{manager_id}", OTHER)
         .replace("{view_id}", "0" * 32)
         .replace("{name}", "email")
-        .replace("{fmt}", "csv")
+        .replace("{fmt}", "xlsx" if "/analysis/" in path else "csv")
     )
 
 

@@ -161,11 +161,17 @@ class Analysis:
         known = self.attributes["name"].reindex(ids).tolist()
         return [None if v is None or v != v else str(v) for v in known]
 
-    def document(self) -> dict[str, Any]:
-        """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
+    def summary(self) -> dict[str, Any]:
+        """The analysis without its per-customer lists (what the dashboard shows and the store materialises):
+        the keys of :meth:`document` except ``customers`` and ``without_sales``, the bridge without its
+        ``customers``."""
+        return self.document(customers=False)
+
+    def document(self, *, customers: bool = True) -> dict[str, Any]:
+        """The analysis as one JSON-ready document (Decimal money, ISO dates); ``customers=False`` leaves out
+        the per-customer lists (see :meth:`summary`)."""
         p = self.periods
-        others = self.pnl.subset(~with_sales(self.pnl.frame))
-        return {
+        document: dict[str, Any] = {
             "currency": self.currency,
             "financing_rate_annual": self.financing_rate,
             "period": {**p.current.as_dict(), "as_of": p.as_of.isoformat()},
@@ -180,26 +186,31 @@ class Analysis:
             "totals_previous": self.totals_previous.as_dict(),
             "by_standing": {k: t.as_dict() for k, t in self.standing_totals.items()},
             "by_standing_previous": {k: t.as_dict() for k, t in self.standing_totals_previous.items()},
-            "customers": customer_dicts(
-                self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
-            ),
-            "without_sales": customer_dicts(
-                others,
-                first={
-                    "standing": self.standings.reindex(others.frame.index).tolist(),
-                    "name": self._names(others.frame.index),
-                },
-            ),
+            "customers": None,
+            "without_sales": None,
             "acquisition": [r.as_dict() for r in self.acquisition],
             "whale": self.whale.summary(),
-            "bridge": {
-                **self.bridge.summary(),
-                "customers": self.bridge.customer_dicts(),
-            },
+            "bridge": self.bridge.summary(),
             "headline": self.headline,
             "capacity": [u.as_dict() for u in self.capacity],
             "rollups": {by: [r.as_dict() for r in rows] for by, rows in self.rollups.items()},
         }
+        if not customers:
+            del document["customers"], document["without_sales"]
+            return document
+        others = self.pnl.subset(~with_sales(self.pnl.frame))
+        document["customers"] = customer_dicts(
+            self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
+        )
+        document["without_sales"] = customer_dicts(
+            others,
+            first={
+                "standing": self.standings.reindex(others.frame.index).tolist(),
+                "name": self._names(others.frame.index),
+            },
+        )
+        document["bridge"]["customers"] = self.bridge.customer_dicts()
+        return document
 
 
 def _run(step: str, run: Callable[[], Any]) -> Any:

@@ -3,8 +3,9 @@
 :func:`refresh` runs the net-profit analysis of the default periods (the last 12 months against the 12 before,
 :func:`clientbase.analytics.run.analyze`), customer value (:func:`clientbase.decisions.value.customer_value`)
 and the duplicate search (:func:`clientbase.dedupe.counterparties.find_counterparty_duplicates`), and
-replaces ``customer_metrics`` and ``suspected_duplicates`` in one transaction, with a row in
-``metrics_state`` saying when, for which periods and from which data.
+replaces ``customer_metrics`` (with the company-wide summary in ``analysis_summary``: headline, totals, whale
+curve, bridge, roll-ups) and ``suspected_duplicates``, with a row in ``metrics_state`` saying when, for which
+periods and from which data.
 
 The P&L and customer value are written in one transaction, then the duplicate pairs in another (the
 duplicate search is the longest part on a large base). *From which data* is a :func:`fingerprint`: row counts, latest dates and column sums of the tables the
@@ -325,6 +326,100 @@ def _duplicates(store: Store) -> list[dict[str, Any]]:
     ]
 
 
+#: the key of the whole company in :func:`key_figures`
+COMPANY = "*"
+
+
+def key_figures(analysis: Any) -> dict[str, dict[str, Any]]:
+    """The dashboard's key figures of both periods for the company (:data:`COMPANY`) and for each owner's
+    counterparties (by their owner now): net revenue and net contribution of every counterparty in the P&L
+    (the company's are the analysis' totals), margin % (``net_margin_pct``), customers with sales and the loss-makers among them;
+    and the bridge's parts summed over the same counterparties (exact: the bridge is split per customer).
+
+    Example:
+        >>> import datetime as dt
+        >>> from clientbase.analytics.run import analyze
+        >>> from clientbase.store import connect
+        >>> with connect("duckdb:///:memory:") as store:
+        ...     key_figures(analyze(store, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31)))["*"]["current"]
+        {'net_revenue': Decimal('0.00'), 'net_contribution': Decimal('0.00'), 'margin_pct': None, 'customers': 0, 'loss_makers': 0}
+    """
+    import pandas as pd
+
+    from clientbase.analytics.bridge import COMPONENTS
+    from clientbase.analytics.money import from_cents, percent
+    from clientbase.analytics.standing import CUSTOMER
+
+    owners = (
+        analysis.attributes["owner_id"]
+        if "owner_id" in analysis.attributes
+        else pd.Series(dtype=object, index=analysis.attributes.index)
+    )
+    out: dict[str, dict[str, Any]] = {}
+    periods = (
+        ("current", analysis.pnl, analysis.standings),
+        ("previous", analysis.pnl_previous, analysis.standings_previous),
+    )
+    for name, pnl, standings in periods:
+        index = pnl.frame.index
+        frame = pd.DataFrame(
+            {"nr": pnl.cents("net_revenue"), "nc": pnl.cents("net_contribution")}, index=index
+        ).astype(object)
+        frame["customer"] = standings.reindex(index).to_numpy() == CUSTOMER
+        frame["loss"] = frame["customer"] & (frame["nc"] < 0)
+        frame["owner"] = owners.reindex(index).fillna("").astype(str).to_numpy()
+        groups = [(COMPANY, frame), *((str(k), g) for k, g in frame.groupby("owner") if k)]
+        for key, part in groups:
+            nr, nc = int(sum(part["nr"])), int(sum(part["nc"]))
+            out.setdefault(key, {})[name] = {
+                "net_revenue": from_cents(nr),
+                "net_contribution": from_cents(nc),
+                "margin_pct": percent(nc, nr),  # as the totals' net_margin_pct
+                "customers": int(part["customer"].sum()),
+                "loss_makers": int(part["loss"].sum()),
+            }
+    parts = analysis.bridge.parts
+    columns = ["before", "after", *COMPONENTS]
+    cents = parts[columns].astype(object)
+    cents["owner"] = owners.reindex(parts.index).fillna("").astype(str).to_numpy()
+    groups = [(COMPANY, cents), *((str(k), g) for k, g in cents.groupby("owner") if k)]
+    for key, part in groups:
+        sums = {c: int(sum(part[c])) for c in columns}
+        entry = out.setdefault(key, {})
+        entry["bridge"] = {
+            "before": from_cents(sums["before"]),
+            "after": from_cents(sums["after"]),
+            "total_change": from_cents(sums["after"] - sums["before"]),
+            "components": {c: from_cents(sums[c]) for c in COMPONENTS},
+        }
+    empty = {"net_revenue": Decimal(0), "net_contribution": Decimal(0), "margin_pct": None}
+    for entry in out.values():
+        for name in ("current", "previous"):
+            entry.setdefault(name, {**empty, "customers": 0, "loss_makers": 0})
+    return out
+
+
+def summary_json(analysis: Any) -> str:
+    """What ``analysis_summary`` keeps of ``analysis``: its summary document (:meth:`Analysis.summary`), the
+    whale curve's points for a chart, the managers' names and the :func:`key_figures`, as JSON (money as
+    exact decimal strings)."""
+    document = {
+        "summary": analysis.summary(),
+        "whale_points": analysis.whale.sampled(),
+        "managers": analysis.managers,
+        "key_figures": key_figures(analysis),
+    }
+    return json.dumps(document, default=_json, separators=(",", ":"))
+
+
+def summary(store: Store) -> dict[str, Any] | None:
+    """The materialised :func:`summary_json` document, or ``None`` before the first refresh."""
+    table = schema.analysis_summary
+    with store.begin() as conn:
+        text = conn.execute(sa.select(table.c.document).where(table.c.name == NAME)).scalar()
+    return None if text is None else dict(json.loads(text))
+
+
 def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
     """Recompute and replace the materialised analysis (see the module docstring); returns what it did.
 
@@ -343,6 +438,8 @@ def refresh(store: Store, *, duplicates: bool = True) -> Refresh:
     with store.begin() as conn:
         conn.execute(sa.delete(schema.customer_metrics))
         insert_rows(conn, schema.customer_metrics, list(rows.values()))
+        conn.execute(sa.delete(schema.analysis_summary).where(schema.analysis_summary.c.name == NAME))
+        conn.execute(sa.insert(schema.analysis_summary).values(name=NAME, document=summary_json(analysis)))
         conn.execute(sa.delete(schema.metrics_state).where(schema.metrics_state.c.name == NAME))
         conn.execute(
             sa.insert(schema.metrics_state).values(

@@ -183,6 +183,19 @@ def matrix_scatter(matrix: Any, *, max_points: int = 2000) -> dict[str, Any]:
     dots["encoding"]["color"]["scale"]["domain"] = [-worst, worst]
     cost_rule["data"] = {"values": [{"x": matrix.cost_threshold_pct}]}
     price_rule["data"] = {"values": [{"y": matrix.price_threshold_pct}]}
+
+
+def whale(points: Sequence[Sequence[float]], *, peak: float | None = None) -> dict[str, Any]:
+    """The whale curve as a Vega-Lite line: share of customers (best first) against the cumulative share of
+    net contribution, with the 100 % line.
+
+    Example:
+        >>> spec = whale([(0.0, 0.0), (0.5, 1.4), (1.0, 1.0)])
+        >>> [row["profit"] for row in spec["layer"][0]["data"]["values"]]
+        [0.0, 1.4, 1.0]
+    """
+    spec = copy.deepcopy(_whale_template())
+    spec["layer"][0]["data"] = {"values": [{"customers": float(x), "profit": float(y)} for x, y in points]}
     return spec
 
 
@@ -203,3 +216,25 @@ def _matrix_template(currency: str) -> dict[str, Any]:
     spec["width"] = "container"
     spec["height"] = 400
     return spec
+
+
+def _whale_template() -> dict[str, Any]:
+    import altair as alt
+
+    x = alt.X("customers:Q", title="share of customers, most profitable first", axis=alt.Axis(format="%"))
+    y = alt.Y("profit:Q", title="cumulative share of net contribution", axis=alt.Axis(format="%"))
+    curve = (
+        alt.Chart(alt.Data(values=[]))
+        .mark_line(color="#3b6ea5")
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[alt.Tooltip("customers:Q", format=".1%"), alt.Tooltip("profit:Q", format=".1%")],
+        )
+    )
+    full = (
+        alt.Chart(alt.Data(values=[{"level": 1.0}]))
+        .mark_rule(color="#888", strokeDash=[4, 4])
+        .encode(y="level:Q")
+    )
+    return dict(alt.layer(curve, full).properties(width="container", height=240).to_dict())

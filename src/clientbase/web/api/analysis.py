@@ -1,4 +1,5 @@
-"""``GET /api/v1/analysis``: the net-profit analysis, the same document as ``clientbase analyze --json``."""
+"""``GET /api/v1/analysis``: the net-profit analysis, the same document as ``clientbase analyze --json``;
+``/value``: customer value (as ``clientbase value --json``); ``/dashboard``: the user's dashboard."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from clientbase.decisions import customer_metrics
+from clientbase.decisions import customer_metrics, overview
 from clientbase.web.api.models import ERRORS
 from clientbase.web.deps import StoreDep, UserDep
 
@@ -62,3 +63,18 @@ def analysis(
         compare_end=compare_to,
     )
     return json_response(document)
+
+
+@router.get("/value")
+def value(store: StoreDep, user: UserDep) -> Response:
+    """Customer value at the materialised analysis date: every customer's RFM segment, ABC and XYZ classes, CLV,
+    P(alive), expected purchases and payment discipline, the segment counts and the ABC x XYZ nine-boxes (a
+    manager: their own customers)."""
+    return json_response(overview.value_view(store, actor=user.actor))
+
+
+@router.get("/dashboard")
+def dashboard(store: StoreDep, user: UserDep) -> Response:
+    """The dashboard of the user: headline (head and analysts), key figures of both periods with the bridge,
+    the whale curve, and the work lists (a manager's own; the head's by manager)."""
+    return json_response(overview.dashboard(store, actor=user.actor))

@@ -12,4 +12,6 @@ PAGE_MODULES = (
     "quality",
     "duplicates",
     "decide",
+    "dashboard",
+    "analysis",
 )

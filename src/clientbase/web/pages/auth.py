@@ -29,11 +29,6 @@ def safe_next(target: str | None) -> str:
     return "/customers"
 
 
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/customers", status_code=303)
-
-
 @router.get("/login")
 def login_page(request: Request, user: OptionalUserDep, next: str = "/customers", out: str = "") -> Response:
     if user is not None:
