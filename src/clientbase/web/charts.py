@@ -183,6 +183,7 @@ def matrix_scatter(matrix: Any, *, max_points: int = 2000) -> dict[str, Any]:
     dots["encoding"]["color"]["scale"]["domain"] = [-worst, worst]
     cost_rule["data"] = {"values": [{"x": matrix.cost_threshold_pct}]}
     price_rule["data"] = {"values": [{"y": matrix.price_threshold_pct}]}
+    return spec
 
 
 def whale(points: Sequence[Sequence[float]], *, peak: float | None = None) -> dict[str, Any]:
@@ -218,6 +219,7 @@ def _matrix_template(currency: str) -> dict[str, Any]:
     return spec
 
 
+@cache
 def _whale_template() -> dict[str, Any]:
     import altair as alt
 
