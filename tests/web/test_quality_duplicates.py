@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from clientbase.registry import service
 from clientbase.registry.access import Actor
+from clientbase.registry.compare import COMPARED
 from clientbase.store import connect
 from tests.web.conftest import ANALYST, HEAD, MANAGER, Base, bearer, log_in, make_client
 
@@ -45,25 +46,8 @@ def _duplicate_of(base: Base) -> str:
         original = service.get_record(
             store, actor=Actor(HEAD, "head"), kind="counterparties", record_id=base.own
         )
-        keep = (
-            "name",
-            "country",
-            "city",
-            "postcode",
-            "address",
-            "phone",
-            "email",
-            "website",
-            "tax_id",
-            "payment_days",
-            "segment",
-            "industry",
-            "size_band",
-            "price_list",
-            "credit_limit",
-            "discount_pct",
-        )
-        values = {k: original[k] for k in keep if original.get(k)}
+        keep = (*COMPARED, "price_list", "credit_limit", "size_band")
+        values = {k: original[k] for k in keep if original.get(k) and k not in ("created_at", "owner_id")}
         values.update(
             roles="customer",
             status="active",

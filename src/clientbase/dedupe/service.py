@@ -72,10 +72,6 @@ def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in SUMMARY}
 
 
-def _readable(actor: Actor, rows: Mapping[str, Mapping[str, Any]], a: str, b: str) -> bool:
-    return a in rows and b in rows and actor.can_read(rows[a]) and actor.can_read(rows[b])
-
-
 def review_pairs(
     store: Store,
     *,
@@ -94,24 +90,31 @@ def review_pairs(
     if result is None:
         return []
     queue = queue_of(result, decided_pairs(store), options(low), limit=10**9)
+    return [
+        {
+            **p,
+            "left": _summary(left),
+            "right": _summary(right),
+            "can_merge": actor.can_edit(left) and actor.can_edit(right),
+            "side_by_side": [f.as_dict() for f in compare.compare(left, right)],
+        }
+        for p, left, right in _visible(store, actor, queue, ("id_l", "id_r"), limit)
+    ]
+
+
+def _visible(
+    store: Store, actor: Actor, items: list[dict[str, Any]], keys: tuple[str, str], limit: int
+) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """The first ``limit`` items whose two records (under ``keys``) ``actor`` may read, with both rows."""
     with store.begin() as conn:
-        rows = compare.records(conn, [k for p in queue for k in (p["id_l"], p["id_r"])])
+        rows = compare.records(conn, [item[k] for item in items for k in keys])
     out = []
-    for p in queue:
-        if not _readable(actor, rows, p["id_l"], p["id_r"]):
-            continue
-        left, right = rows[p["id_l"]], rows[p["id_r"]]
-        out.append(
-            {
-                **p,
-                "left": _summary(left),
-                "right": _summary(right),
-                "can_merge": actor.can_edit(left) and actor.can_edit(right),
-                "side_by_side": [f.as_dict() for f in compare.compare(left, right)],
-            }
-        )
-        if len(out) >= limit:
-            break
+    for item in items:
+        a, b = item[keys[0]], item[keys[1]]
+        if a in rows and b in rows and actor.can_read(rows[a]) and actor.can_read(rows[b]):
+            out.append((item, rows[a], rows[b]))
+            if len(out) >= limit:
+                break
     return out
 
 
@@ -273,22 +276,14 @@ def undo(store: Store, *, actor: Actor, merge_id: str) -> dict[str, Any]:
 
 def merge_history(store: Store, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
     """The merges of records ``actor`` may see (both), newest first, with both names and ``can_undo``."""
-    merges = list_merges(store)
-    with store.begin() as conn:
-        rows = compare.records(conn, [k for m in merges for k in (m["survivor_id"], m["merged_id"])])
-    out = []
-    for m in merges:
-        if not _readable(actor, rows, m["survivor_id"], m["merged_id"]):
-            continue
-        survivor, merged = rows[m["survivor_id"]], rows[m["merged_id"]]
-        out.append(
-            {
-                **{k: v for k, v in m.items() if k != "field_choices"},
-                "survivor_name": survivor.get("name"),
-                "merged_name": merged.get("name"),
-                "can_undo": m["status"] == "applied" and actor.can_edit(survivor) and actor.can_edit(merged),
-            }
+    return [
+        {
+            **{k: v for k, v in m.items() if k != "field_choices"},
+            "survivor_name": survivor.get("name"),
+            "merged_name": merged.get("name"),
+            "can_undo": m["status"] == "applied" and actor.can_edit(survivor) and actor.can_edit(merged),
+        }
+        for m, survivor, merged in _visible(
+            store, actor, list_merges(store), ("survivor_id", "merged_id"), limit
         )
-        if len(out) >= limit:
-            break
-    return out
+    ]
