@@ -15,7 +15,7 @@ Every action names the versions of both records the person saw: a record that ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,6 +118,18 @@ def _visible(
     return out
 
 
+def _checked(
+    conn: sa.Connection, actor: Actor, ids: tuple[str, str], check: Callable[[Actor, Any, str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both records' rows, each passed through ``check`` (read or edit); a missing one is not found."""
+    rows = compare.records(conn, ids)
+    for key in ids:
+        if key not in rows:
+            raise access.not_found(actor, f"counterparty {key}")
+        check(actor, rows[key], f"counterparty {key}")
+    return rows[ids[0]], rows[ids[1]]
+
+
 def _default_survivor(left: Mapping[str, Any], right: Mapping[str, Any]) -> str:
     """The record kept unless the person says otherwise: the older one (created first), else the smaller key."""
     a, b = left.get("created_at"), right.get("created_at")
@@ -150,12 +162,7 @@ def pair_detail(
     if survivor_id is not None and survivor_id not in (id_l, id_r):
         raise ConfigurationError(f"The record kept must be {id_l} or {id_r}, not {survivor_id}.")
     with store.begin() as conn:
-        rows = compare.records(conn, [id_l, id_r])
-        for key in (id_l, id_r):
-            if key not in rows:
-                raise access.not_found(actor, f"counterparty {key}")
-            access.ensure_can_read(actor, rows[key], f"counterparty {key}")
-        left, right = rows[id_l], rows[id_r]
+        left, right = _checked(conn, actor, (id_l, id_r), access.ensure_can_read)
         survivor = survivor_id or _default_survivor(left, right)
         merged = id_r if survivor == id_l else id_l
         _values, why = preview_merge(conn, survivor, merged)
@@ -227,11 +234,7 @@ def merge_pair(
             )
         wanted[name] = sides[value]
     with store.begin() as conn:
-        rows = compare.records(conn, [survivor_id, merged_id])
-        for key in (survivor_id, merged_id):
-            if key not in rows:
-                raise access.not_found(actor, f"counterparty {key}")
-            access.ensure_can_edit(actor, rows[key], f"counterparty {key}")
+        _checked(conn, actor, (survivor_id, merged_id), access.ensure_can_edit)
         _values, why = preview_merge(conn, survivor_id, merged_id)
     choices = {name: side for name, side in wanted.items() if name not in why or why[name][0] != side}
     return merge_counterparties(
