@@ -250,3 +250,39 @@ def test_not_a_duplicate_is_remembered_and_later_keeps_the_pair(base: Base) -> N
         (p["id_l"], p["id_r"]) != (first["id_l"], first["id_r"])
         for p in cli_json("duplicate-review", "--json", "--db", base.url)["pairs"]
     )
+
+
+def test_the_audit_and_the_search_run_once_per_state(base: Base, monkeypatch: Any) -> None:
+    from clientbase.web import reports
+
+    calls = {"audit": 0, "search": 0}
+    audit, search = reports.audit, reports.dedupe_service.search
+
+    def counted_audit(store: Any) -> Any:
+        calls["audit"] += 1
+        return audit(store)
+
+    def counted_search(store: Any, low: float) -> Any:
+        calls["search"] += 1
+        return search(store, low)
+
+    monkeypatch.setattr(reports, "audit", counted_audit)
+    monkeypatch.setattr(reports.dedupe_service, "search", counted_search)
+    for client in make_client(base.url):
+        reports.warm(client.app.state.reports, client.app.state.store)  # type: ignore[attr-defined]
+        assert calls == {"audit": 1, "search": 1}
+        log_in(client, MANAGER)
+        for path in ("/quality", "/duplicates", "/api/v1/quality", "/api/v1/duplicates"):
+            assert client.get(path).status_code == 200
+        log_in(client, HEAD)
+        assert client.get("/quality").status_code == 200 and client.get("/duplicates").status_code == 200
+        assert calls == {"audit": 1, "search": 1}, "every user and view reads the kept results"
+        auth = bearer(client, MANAGER)
+        record = client.get(f"/api/v1/counterparties/{base.own}", headers=auth).json()
+        client.patch(
+            f"/api/v1/counterparties/{base.own}",
+            json={"version": record["version"], "city": "Uppsala"},
+            headers=auth,
+        )
+        assert client.get("/quality").status_code == 200 and client.get("/duplicates").status_code == 200
+        assert calls == {"audit": 2, "search": 2}, "a change of the data is seen at once"

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clientbase import __version__
 from clientbase.store import Store, connect
-from clientbase.web import api, errors, pages
+from clientbase.web import api, errors, pages, reports
 from clientbase.web.cache import TimedCache
 from clientbase.web.navigation import NavItem
 from clientbase.web.refresher import Refresher
@@ -60,7 +60,13 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # started again after a shutdown (test clients do that)
             app.state.store = quiet(connect(settings.db_url))
-        refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
+        store = app.state.store
+        refresher = Refresher(
+            store,
+            settings.refresh_every,
+            at_start=settings.refresh_on_start,
+            after=lambda: reports.warm(app.state.reports, store),
+        )
         app.state.refresher = refresher
         refresher.start()
         try:
