@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from clientbase.registry import service
 from clientbase.registry.access import Actor
+from clientbase.registry.compare import COMPARED
 from clientbase.store import connect
 from tests.web.conftest import ANALYST, HEAD, MANAGER, Base, bearer, log_in, make_client
 
@@ -45,25 +46,8 @@ def _duplicate_of(base: Base) -> str:
         original = service.get_record(
             store, actor=Actor(HEAD, "head"), kind="counterparties", record_id=base.own
         )
-        keep = (
-            "name",
-            "country",
-            "city",
-            "postcode",
-            "address",
-            "phone",
-            "email",
-            "website",
-            "tax_id",
-            "payment_days",
-            "segment",
-            "industry",
-            "size_band",
-            "price_list",
-            "credit_limit",
-            "discount_pct",
-        )
-        values = {k: original[k] for k in keep if original.get(k)}
+        keep = (*COMPARED, "price_list", "credit_limit", "size_band")
+        values = {k: original[k] for k in keep if original.get(k) and k not in ("created_at", "owner_id")}
         values.update(
             roles="customer",
             status="active",
@@ -78,7 +62,8 @@ def _duplicate_of(base: Base) -> str:
         )
 
 
-def test_quality_page_and_api_equal_the_cli(base: Base) -> None:
+def test_quality_page_and_api_equal_the_cli(any_base: Base) -> None:
+    base = any_base  # DuckDB: the CLI runs before the app opens the file
     full = cli_json("quality", "--json", "--db", base.url)
     mine = cli_json("quality", "--json", "--as", MANAGER, "--db", base.url)
     for client in make_client(base.url):
@@ -124,7 +109,8 @@ def test_quality_page_and_api_equal_the_cli(base: Base) -> None:
         assert set(mine["work_lists"]) <= {MANAGER}
 
 
-def test_review_queue_page_and_api_equal_the_cli(base: Base) -> None:
+def test_review_queue_page_and_api_equal_the_cli(any_base: Base) -> None:
+    base = any_base  # DuckDB: the CLI runs before the app opens the file
     queue = cli_json("duplicate-review", "--json", "--as", HEAD, "--db", base.url)["pairs"]
     managers = cli_json("duplicate-review", "--json", "--as", MANAGER, "--db", base.url)["pairs"]
     assert queue, "the demo plants duplicates"
@@ -264,3 +250,39 @@ def test_not_a_duplicate_is_remembered_and_later_keeps_the_pair(base: Base) -> N
         (p["id_l"], p["id_r"]) != (first["id_l"], first["id_r"])
         for p in cli_json("duplicate-review", "--json", "--db", base.url)["pairs"]
     )
+
+
+def test_the_audit_and_the_search_run_once_per_state(base: Base, monkeypatch: Any) -> None:
+    from clientbase.web import reports
+
+    calls = {"audit": 0, "search": 0}
+    audit, search = reports.audit, reports.dedupe_service.search
+
+    def counted_audit(store: Any) -> Any:
+        calls["audit"] += 1
+        return audit(store)
+
+    def counted_search(store: Any, low: float) -> Any:
+        calls["search"] += 1
+        return search(store, low)
+
+    monkeypatch.setattr(reports, "audit", counted_audit)
+    monkeypatch.setattr(reports.dedupe_service, "search", counted_search)
+    for client in make_client(base.url):
+        reports.warm(client.app.state.reports, client.app.state.store)  # type: ignore[attr-defined]
+        assert calls == {"audit": 1, "search": 1}
+        log_in(client, MANAGER)
+        for path in ("/quality", "/duplicates", "/api/v1/quality", "/api/v1/duplicates"):
+            assert client.get(path).status_code == 200
+        log_in(client, HEAD)
+        assert client.get("/quality").status_code == 200 and client.get("/duplicates").status_code == 200
+        assert calls == {"audit": 1, "search": 1}, "every user and view reads the kept results"
+        auth = bearer(client, MANAGER)
+        record = client.get(f"/api/v1/counterparties/{base.own}", headers=auth).json()
+        client.patch(
+            f"/api/v1/counterparties/{base.own}",
+            json={"version": record["version"], "city": "Uppsala"},
+            headers=auth,
+        )
+        assert client.get("/quality").status_code == 200 and client.get("/duplicates").status_code == 200
+        assert calls == {"audit": 2, "search": 2}, "a change of the data is seen at once"

@@ -173,21 +173,31 @@ _UNDONE_MERGES: dict[str, tuple[str, str]] = {}
 
 
 def undone_merges(client: TestClient, base: Base) -> tuple[str, str]:
-    """Two merges made and undone by the head (so undoing them again changes nothing: 409)."""
+    """Two merges made and undone by the head (so undoing them again changes nothing: 409): of two of
+    MANAGER's records and of two of OTHER's, leaving out the records the other tests read and change."""
     if base.url not in _UNDONE_MERGES:
         from clientbase.dedupe.merge import merge_counterparties, undo_merge
 
         store = client.app.state.store  # type: ignore[attr-defined]
         cp = schema.counterparties
+        used = (base.own, base.other, base.xss)
         with store.begin() as conn:
-            second = conn.execute(
-                sa.select(cp.c.counterparty_id)
-                .where(cp.c.owner_id == OTHER, cp.c.counterparty_id != base.other, cp.c.status != "archived")
-                .order_by(cp.c.counterparty_id)
-                .limit(1)
-            ).scalar_one()
+            spare = {
+                owner: conn.execute(
+                    sa.select(cp.c.counterparty_id)
+                    .where(
+                        cp.c.owner_id == owner, cp.c.counterparty_id.not_in(used), cp.c.status != "archived"
+                    )
+                    .order_by(cp.c.counterparty_id.desc())
+                    .limit(2)
+                )
+                .scalars()
+                .all()
+                for owner in (MANAGER, OTHER)
+            }
         ids = []
-        for survivor, merged in ((base.own, base.xss), (base.other, second)):
+        for owner in (MANAGER, OTHER):
+            survivor, merged = spare[owner]
             done = merge_counterparties(store, survivor_id=survivor, merged_id=merged, actor_id=HEAD)
             undo_merge(store, merge_id=done.merge_id, actor_id=HEAD)
             ids.append(done.merge_id)

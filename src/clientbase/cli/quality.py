@@ -60,12 +60,12 @@ def quality(
         full = audit(store, as_of=day, duplicates=not no_duplicates)
         if snapshot:
             save_snapshot(store, full)
-        report = quality_overview(store, actor=actor, report=full)
-        history = report.trend
+        view = quality_overview(store, actor=actor, report=full)
     if as_json:
-        print_json(report.as_dict())
+        print_json(view.as_dict())
         return
-    title = "Overall quality" if report.scope == "all" else f"Quality of {report.scope}'s records"
+    report, history = view.report, view.trend
+    title = "Overall quality" if view.scope == "all" else f"Quality of {view.scope}'s records"
     console.print(
         f"{title} {report.overall_score:.1f} / 100 ({len(report.records)} records, as of {report.as_of})"
     )

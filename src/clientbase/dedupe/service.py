@@ -15,7 +15,7 @@ Every action names the versions of both records the person saw: a record that ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,10 +72,6 @@ def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in SUMMARY}
 
 
-def _readable(actor: Actor, rows: Mapping[str, Mapping[str, Any]], a: str, b: str) -> bool:
-    return a in rows and b in rows and actor.can_read(rows[a]) and actor.can_read(rows[b])
-
-
 def review_pairs(
     store: Store,
     *,
@@ -94,25 +90,44 @@ def review_pairs(
     if result is None:
         return []
     queue = queue_of(result, decided_pairs(store), options(low), limit=10**9)
+    return [
+        {
+            **p,
+            "left": _summary(left),
+            "right": _summary(right),
+            "can_merge": actor.can_edit(left) and actor.can_edit(right),
+            "side_by_side": [f.as_dict() for f in compare.compare(left, right)],
+        }
+        for p, left, right in _visible(store, actor, queue, ("id_l", "id_r"), limit)
+    ]
+
+
+def _visible(
+    store: Store, actor: Actor, items: list[dict[str, Any]], keys: tuple[str, str], limit: int
+) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """The first ``limit`` items whose two records (under ``keys``) ``actor`` may read, with both rows."""
     with store.begin() as conn:
-        rows = compare.records(conn, [k for p in queue for k in (p["id_l"], p["id_r"])])
+        rows = compare.records(conn, [item[k] for item in items for k in keys])
     out = []
-    for p in queue:
-        if not _readable(actor, rows, p["id_l"], p["id_r"]):
-            continue
-        left, right = rows[p["id_l"]], rows[p["id_r"]]
-        out.append(
-            {
-                **p,
-                "left": _summary(left),
-                "right": _summary(right),
-                "can_merge": actor.can_edit(left) and actor.can_edit(right),
-                "side_by_side": [f.as_dict() for f in compare.compare(left, right)],
-            }
-        )
-        if len(out) >= limit:
-            break
+    for item in items:
+        a, b = item[keys[0]], item[keys[1]]
+        if a in rows and b in rows and actor.can_read(rows[a]) and actor.can_read(rows[b]):
+            out.append((item, rows[a], rows[b]))
+            if len(out) >= limit:
+                break
     return out
+
+
+def _checked(
+    conn: sa.Connection, actor: Actor, ids: tuple[str, str], check: Callable[[Actor, Any, str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both records' rows, each passed through ``check`` (read or edit); a missing one is not found."""
+    rows = compare.records(conn, ids)
+    for key in ids:
+        if key not in rows:
+            raise access.not_found(actor, f"counterparty {key}")
+        check(actor, rows[key], f"counterparty {key}")
+    return rows[ids[0]], rows[ids[1]]
 
 
 def _default_survivor(left: Mapping[str, Any], right: Mapping[str, Any]) -> str:
@@ -147,12 +162,7 @@ def pair_detail(
     if survivor_id is not None and survivor_id not in (id_l, id_r):
         raise ConfigurationError(f"The record kept must be {id_l} or {id_r}, not {survivor_id}.")
     with store.begin() as conn:
-        rows = compare.records(conn, [id_l, id_r])
-        for key in (id_l, id_r):
-            if key not in rows:
-                raise access.not_found(actor, f"counterparty {key}")
-            access.ensure_can_read(actor, rows[key], f"counterparty {key}")
-        left, right = rows[id_l], rows[id_r]
+        left, right = _checked(conn, actor, (id_l, id_r), access.ensure_can_read)
         survivor = survivor_id or _default_survivor(left, right)
         merged = id_r if survivor == id_l else id_l
         _values, why = preview_merge(conn, survivor, merged)
@@ -224,11 +234,7 @@ def merge_pair(
             )
         wanted[name] = sides[value]
     with store.begin() as conn:
-        rows = compare.records(conn, [survivor_id, merged_id])
-        for key in (survivor_id, merged_id):
-            if key not in rows:
-                raise access.not_found(actor, f"counterparty {key}")
-            access.ensure_can_edit(actor, rows[key], f"counterparty {key}")
+        _checked(conn, actor, (survivor_id, merged_id), access.ensure_can_edit)
         _values, why = preview_merge(conn, survivor_id, merged_id)
     choices = {name: side for name, side in wanted.items() if name not in why or why[name][0] != side}
     return merge_counterparties(
@@ -273,22 +279,14 @@ def undo(store: Store, *, actor: Actor, merge_id: str) -> dict[str, Any]:
 
 def merge_history(store: Store, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
     """The merges of records ``actor`` may see (both), newest first, with both names and ``can_undo``."""
-    merges = list_merges(store)
-    with store.begin() as conn:
-        rows = compare.records(conn, [k for m in merges for k in (m["survivor_id"], m["merged_id"])])
-    out = []
-    for m in merges:
-        if not _readable(actor, rows, m["survivor_id"], m["merged_id"]):
-            continue
-        survivor, merged = rows[m["survivor_id"]], rows[m["merged_id"]]
-        out.append(
-            {
-                **{k: v for k, v in m.items() if k != "field_choices"},
-                "survivor_name": survivor.get("name"),
-                "merged_name": merged.get("name"),
-                "can_undo": m["status"] == "applied" and actor.can_edit(survivor) and actor.can_edit(merged),
-            }
+    return [
+        {
+            **{k: v for k, v in m.items() if k != "field_choices"},
+            "survivor_name": survivor.get("name"),
+            "merged_name": merged.get("name"),
+            "can_undo": m["status"] == "applied" and actor.can_edit(survivor) and actor.can_edit(merged),
+        }
+        for m, survivor, merged in _visible(
+            store, actor, list_merges(store), ("survivor_id", "merged_id"), limit
         )
-        if len(out) >= limit:
-            break
-    return out
+    ]

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.quality.audit import (
     QualityReport,
-    RecordQuality,
     audit,
     by_field,
     by_manager,
@@ -30,34 +29,20 @@ from clientbase.store import Store
 
 @dataclass(frozen=True)
 class QualityView:
-    """The audit as one user sees it: ``scope`` is ``all`` or the manager's id."""
+    """The audit as one user sees it: ``scope`` is ``all`` or the manager's id; ``report`` holds only the
+    records in the scope (scores, managers, fields and work lists computed over them)."""
 
     scope: str
-    as_of: dt.date
-    overall_score: float
-    records: list[RecordQuality]
-    by_manager: list[dict[str, Any]]
-    by_field: list[dict[str, Any]]
-    work_lists: dict[str, list[dict[str, Any]]]
-    weights: dict[str, float]
+    report: QualityReport
     trend: list[dict[str, Any]]
     #: manager id -> name, for the managers in the view
     manager_names: dict[str, str]
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: the shape of ``clientbase quality --json`` (plus ``scope``)."""
-        report = QualityReport(
-            as_of=self.as_of,
-            overall_score=self.overall_score,
-            records=self.records,
-            by_manager=self.by_manager,
-            by_field=self.by_field,
-            work_lists=self.work_lists,
-            weights=self.weights,
-        )
+        """JSON-ready: the shape of ``clientbase quality --json`` (plus ``scope`` and ``manager_names``)."""
         return {
             "scope": self.scope,
-            **report.as_dict(),
+            **self.report.as_dict(),
             "trend": self.trend,
             "manager_names": self.manager_names,
         }
@@ -87,24 +72,16 @@ def quality_overview(
         report = audit(store, as_of=as_of, criteria=criteria, duplicates=duplicates)
     names = _names(store)
     if actor.sees_all:
+        shown = {m["manager_id"] for m in report.by_manager}
         return QualityView(
             scope="all",
-            as_of=report.as_of,
-            overall_score=report.overall_score,
-            records=report.records,
-            by_manager=report.by_manager,
-            by_field=report.by_field,
-            work_lists=report.work_lists,
-            weights=report.weights,
+            report=report,
             trend=trend(store),
-            manager_names={
-                m["manager_id"]: names[m["manager_id"]] for m in report.by_manager if m["manager_id"] in names
-            },
+            manager_names={k: v for k, v in names.items() if k in shown},
         )
     mine = [r for r in report.records if r.owner_id == actor.manager_id]
     rows = by_manager(mine)
-    return QualityView(
-        scope=actor.manager_id,
+    own = QualityReport(
         as_of=report.as_of,
         overall_score=rows[0]["score"] if rows else 100.0,
         records=mine,
@@ -112,6 +89,10 @@ def quality_overview(
         by_field=by_field(mine, criteria),
         work_lists=work_lists(mine, criteria.work_list_size),
         weights=report.weights,
+    )
+    return QualityView(
+        scope=actor.manager_id,
+        report=own,
         trend=trend(store, scope="manager", key=actor.manager_id),
         manager_names={actor.manager_id: names.get(actor.manager_id, actor.manager_id)},
     )

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clientbase import __version__
 from clientbase.store import Store, connect
-from clientbase.web import api, errors, pages
+from clientbase.web import api, errors, pages, reports
 from clientbase.web.cache import TimedCache
 from clientbase.web.jobs import Jobs
 from clientbase.web.navigation import NavItem
@@ -63,7 +63,13 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             app.state.store = quiet(connect(settings.db_url, connections=settings.connections))
         if app.state.jobs is None:
             app.state.jobs = Jobs()
-        refresher = Refresher(app.state.store, settings.refresh_every, at_start=settings.refresh_on_start)
+        store = app.state.store
+        refresher = Refresher(
+            store,
+            settings.refresh_every,
+            at_start=settings.refresh_on_start,
+            after=lambda: reports.warm(app.state.reports, store),
+        )
         app.state.refresher = refresher
         refresher.start()
         try:

@@ -1,11 +1,13 @@
 """Keeps the materialised analysis current while the server runs: a daemon thread that refreshes it at
 start and then checks every ``refresh_every`` seconds whether the data moved on
-(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`)."""
+(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`), then brings the pages' kept quality audit
+and duplicate search up to the data (:func:`clientbase.web.reports.warm`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from clientbase.decisions import customer_metrics
 from clientbase.store import Store
@@ -16,8 +18,12 @@ log = logging.getLogger(__name__)
 class Refresher:
     """Start with :meth:`start`, stop with :meth:`stop` (the app's lifespan does both)."""
 
-    def __init__(self, store: Store, every: float, *, at_start: bool = True) -> None:
+    def __init__(
+        self, store: Store, every: float, *, at_start: bool = True, after: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
+        #: run after each check (the pages' kept reports: :func:`clientbase.web.reports.warm`)
+        self.after = after
         self.every = every
         self.at_start = at_start
         self._stop = threading.Event()
@@ -30,6 +36,8 @@ class Refresher:
             done = customer_metrics.refresh_if_stale(self.store)
             if done is not None:
                 log.info("materialised the analysis of %s customers in %.1f s", done.customers, done.seconds)
+            if self.after is not None:
+                self.after()
         except Exception:  # the server keeps serving; the next check tries again
             log.exception("refreshing the materialised analysis failed")
         finally:

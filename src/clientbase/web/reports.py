@@ -18,20 +18,32 @@ from clientbase.quality import audit
 from clientbase.quality import service as quality_service
 from clientbase.quality.audit import QualityReport
 from clientbase.store import Store
+from clientbase.web.cache import TimedCache
 
 
-def _cache(request: Request) -> Any:
-    return request.app.state.reports
+def _audit(cache: TimedCache, store: Store) -> QualityReport:
+    key = ("quality", quality_service.state_key(store))
+    report: QualityReport = cache.get(key, lambda: audit(store))
+    return report
+
+
+def _search(cache: TimedCache, store: Store, low: float) -> Any:
+    key = ("dedupe", low, dedupe_service.state_key(store))
+    return cache.get(key, lambda: dedupe_service.search(store, low))
 
 
 def quality_report(request: Request, store: Store) -> QualityReport:
     """The audit of today on the current data (computed once per state)."""
-    key = ("quality", quality_service.state_key(store))
-    report: QualityReport = _cache(request).get(key, lambda: audit(store))
-    return report
+    return _audit(request.app.state.reports, store)
 
 
 def duplicate_search(request: Request, store: Store, low: float = dedupe_service.CANDIDATE) -> Any:
     """The review's duplicate search on the current records (computed once per state)."""
-    key = ("dedupe", low, dedupe_service.state_key(store))
-    return _cache(request).get(key, lambda: dedupe_service.search(store, low))
+    return _search(request.app.state.reports, store, low)
+
+
+def warm(cache: TimedCache, store: Store) -> None:
+    """Compute what the pages will ask for on the current data, unless it is kept already (the refresher
+    calls this after each check, so the first person to open a page after a change does not wait)."""
+    _search(cache, store, dedupe_service.CANDIDATE)
+    _audit(cache, store)

@@ -89,6 +89,12 @@ def pair(
     return json_response(detail)
 
 
+def _created(document: Any) -> Response:
+    response = json_response(document)
+    response.status_code = 201
+    return response
+
+
 def _merge_document(result: Any) -> dict[str, Any]:
     return {
         "merge_id": result.merge_id,
@@ -110,9 +116,7 @@ def merge(store: StoreDep, user: UserDep, body: MergeRequest) -> Response:
         versions={body.survivor_id: body.survivor_version, body.merged_id: body.merged_version},
         take=body.take,
     )
-    response = json_response(_merge_document(result))
-    response.status_code = 201
-    return response
+    return _created(_merge_document(result))
 
 
 @router.post("/duplicates/merges/{merge_id}/undo", responses={409: ERRORS[409]})
@@ -133,6 +137,4 @@ def decide(store: StoreDep, user: UserDep, body: DecisionRequest) -> Response:
         decision=body.decision,
         note=body.note,
     )
-    response = json_response(row)
-    response.status_code = 201
-    return response
+    return _created(row)

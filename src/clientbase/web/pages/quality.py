@@ -48,7 +48,7 @@ def quality_page(request: Request, store: StoreDep, user: UserDep) -> Response:
                 description=", ".join(f"{t['taken_at']:%Y-%m-%d}: {t['score']}" for t in view.trend[-12:]),
             )
         )
-    managers = [{**m, "manager": m["manager_id"] or "(no owner)"} for m in view.by_manager]
+    managers = [{**m, "manager": m["manager_id"] or "(no owner)"} for m in view.report.by_manager]
     charts.append(
         chart_block(
             score_grid(managers, key="manager", parts=PARTS),
@@ -57,7 +57,7 @@ def quality_page(request: Request, store: StoreDep, user: UserDep) -> Response:
             description="; ".join(f"{m['manager']}: {m['score']}" for m in managers),
         )
     )
-    fields = sorted(view.by_field, key=lambda f: (f["score"], f["field"]))
+    fields = sorted(view.report.by_field, key=lambda f: (f["score"], f["field"]))
     charts.append(
         chart_block(
             score_grid(fields, key="field", parts=FIELD_PARTS, scale=100),
