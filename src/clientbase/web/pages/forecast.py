@@ -149,7 +149,8 @@ def _page_context(
     }
     if job.done and job.error is None:
         document = computed.forecast_document(job)
-        context |= {"doc": document, **forecast_view(document, level, series)}
+        view = job.derive(f"view {level} {series}", lambda _: forecast_view(document, level, series))
+        context |= {"doc": document, **view}
     return context
 
 
