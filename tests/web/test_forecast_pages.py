@@ -212,3 +212,43 @@ def test_the_prospect_card_shows_its_score(client: TestClient, base: Base) -> No
     log_in(client, MANAGER)
     assert client.get(f"/customers/{base.other}/score").status_code == 404
     assert "No score" in ready(client, f"/customers/{base.own}/score")
+
+
+def test_pages_and_api_on_each_engine(any_client: TestClient) -> None:
+    log_in(any_client, HEAD)
+    headers = bearer(any_client, HEAD)
+    forecast = any_client.get("/api/v1/forecast?level=owner&views=false", headers=headers).json()
+    assert forecast["coherent"] and forecast["series"][0]["key"] == {"level": "total"}
+    html = ready(any_client, "/forecast?level=owner")
+    assert money(forecast["series"][0]["forecast"][0]["mean"]) in html
+    for path in ("/acquisition", "/targets"):
+        assert 'role="alert"' not in ready(any_client, path), path
+    assert any_client.get("/api/v1/targets/profile", headers=headers).status_code == 200
+
+
+def test_jobs_keep_a_result_per_fingerprint_and_retry_only_the_unexpected() -> None:
+    from clientbase.errors import ConfigurationError
+    from clientbase.web.jobs import Jobs
+
+    jobs, calls = Jobs(), []
+
+    def compute(value: int) -> int:
+        calls.append(value)
+        return value
+
+    assert jobs.get("k", "a", lambda: compute(1), wait=True).value == 1
+    assert jobs.get("k", "a", lambda: compute(2), wait=True).value == 1 and calls == [1]
+    assert jobs.get("k", "b", lambda: compute(3), wait=True).value == 3  # the data moved on
+
+    def refuse() -> int:
+        raise ConfigurationError("no sales")
+
+    def crash() -> int:
+        raise RuntimeError("boom")
+
+    failed = jobs.get("e", "a", refuse, wait=True)
+    assert isinstance(failed.error, ConfigurationError)
+    assert jobs.get("e", "a", crash, wait=True) is failed  # a library error is the answer for this data
+    broken = jobs.get("x", "a", crash, wait=True)
+    assert broken.error is None and jobs.get("x", "a", lambda: 7, wait=True).value == 7  # retried
+    jobs.close()

@@ -69,6 +69,8 @@ class Job:
     def derive(self, name: str, make: Callable[[Any], Any]) -> Any:
         """``make(value)`` kept with the job (e.g. the JSON document of a forecast), made once."""
         if name not in self.derived:
+            if len(self.derived) >= 64:  # views asked with any query text: keep the memory bounded
+                self.derived = {k: v for k, v in self.derived.items() if k == "document"}
             self.derived[name] = make(self.value)
         return self.derived[name]
 

@@ -113,9 +113,26 @@ def forecast_page(
     series: Annotated[str | None, Query(max_length=200)] = None,
     saved: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
+    context = _page_context(request, user, measure, freq, horizon, level, series)
+    if is_htmx(request) and request.headers.get("hx-target") == "forecast-result":
+        return render(request, "forecast/_result.html", context)
+    return render(request, "forecast/page.html", {**context, "saved": saved})
+
+
+def _page_context(
+    request: Request,
+    user: UserDep,
+    measure: str = "net_revenue",
+    freq: str = "month",
+    horizon: int = 12,
+    level: str = "segment",
+    series: str | None = None,
+) -> dict[str, Any]:
+    """The forecast of the query (kept, or started and polled) and the plan form, empty."""
     levels = ("total",) if level == "total" else ("total", level)
-    options = ForecastOptions(horizon=horizon, freq=freq, measure=measure, levels=levels)
-    job = computed.forecast(request, user, options)
+    job = computed.forecast(
+        request, user, ForecastOptions(horizon=horizon, freq=freq, measure=measure, levels=levels)
+    )
     query = {"measure": measure, "freq": freq, "horizon": horizon, "level": level}
     context: dict[str, Any] = {
         "query": query,
@@ -123,19 +140,18 @@ def forecast_page(
         "measures": MEASURES,
         "levels": LEVELS,
         "poll": POLL,
-        "saved": saved,
+        "saved": "",
         **_pending(job),
+        "is_head": user.actor.role == "head",
+        "form": {},
+        "errors": {},
+        "plan_measure": "net_revenue",
     }
     if job.done and job.error is None:
         document = computed.forecast_document(job)
-        context |= {"doc": document, **forecast_view(document, level, series)}
-    if is_htmx(request) and request.headers.get("hx-target") == "forecast-result":
-        return render(request, "forecast/_result.html", context)
-    return render(request, "forecast/page.html", {**context, **_plan_form_context(request, user)})
-
-
-def _plan_form_context(request: Request, user: UserDep) -> dict[str, Any]:
-    return {"is_head": user.actor.role == "head", "form": {}, "errors": {}, "plan_measure": "net_revenue"}
+        view = job.derive(f"view {level} {series}", lambda _: forecast_view(document, level, series))
+        context |= {"doc": document, **view}
+    return context
 
 
 @router.get("/forecast/plan")
@@ -221,23 +237,5 @@ def _plan_form_error(
     request: Request, user: UserDep, form: dict[str, Any], errors: dict[str, list[str]]
 ) -> Response:
     """The page again with the plan form's errors at their fields (422), the forecast as kept."""
-    options = ForecastOptions(levels=("total", "segment"))
-    job = computed.forecast(request, user, options)
-    query = {"measure": "net_revenue", "freq": "month", "horizon": 12, "level": "segment"}
-    context: dict[str, Any] = {
-        "query": query,
-        "self_url": "/forecast?" + urlencode(query),
-        "measures": MEASURES,
-        "levels": LEVELS,
-        "poll": POLL,
-        "saved": "",
-        **_pending(job),
-        "is_head": user.actor.role == "head",
-        "form": form,
-        "errors": errors,
-        "plan_measure": "net_revenue",
-    }
-    if job.done and job.error is None:
-        document = computed.forecast_document(job)
-        context |= {"doc": document, **forecast_view(document, "segment", None)}
+    context = {**_page_context(request, user), "form": form, "errors": errors}
     return render(request, "forecast/page.html", context, status_code=422)
