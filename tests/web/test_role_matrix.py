@@ -80,6 +80,8 @@ RULES = {
     ("PATCH", "/api/v1/users/{manager_id}"): head_only,
     ("POST", "/api/v1/users/{manager_id}/password"): head_only,
     ("GET", "/api/v1/analysis"): sees_all,
+    ("GET", "/health"): sees_all,
+    ("GET", "/api/v1/health"): sees_all,
     ("GET", "/api/v1/counterparties"): anyone,
     ("POST", "/api/v1/counterparties"): edits,
     ("GET", "/api/v1/counterparties/{counterparty_id}"): read_record,

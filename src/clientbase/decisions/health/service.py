@@ -27,7 +27,7 @@ from clientbase.decisions.health.context import Context, period_label, year_wind
 from clientbase.decisions.health.model import STEPS, HealthReport, Improvement, Step
 from clientbase.decisions.health.scoring import points_to_gain, score_indicator, score_step, weighted
 from clientbase.decisions.health.settings import HealthSettings
-from clientbase.errors import PermissionDeniedError
+from clientbase.errors import PermissionDeniedError, Problem, ValidationError
 from clientbase.registry.access import Actor
 
 MODULES = {"form": form, "record": record, "work": work, "analyse": analyse, "decide": decide}
@@ -45,6 +45,8 @@ _MORE = (
     ("metrics_state", "computed_at"),
     ("managers", None),
 )
+#: the days a check may look from (its trend reaches years back, its windows days ahead)
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 _CACHE: OrderedDict[tuple[Any, ...], HealthReport] = OrderedDict()
 _CACHE_SIZE = 8
 _LOCK = threading.Lock()
@@ -107,6 +109,10 @@ def health(
         (True, True)
     """
     _check_reader(actor)
+    if as_of is not None and not FIRST_DAY <= as_of <= LAST_DAY:
+        raise ValidationError(
+            [Problem("query", None, "as_of", as_of.isoformat(), f"range: between {FIRST_DAY} and {LAST_DAY}")]
+        )
     settings = settings or HealthSettings()
     key = None
     if cache:
