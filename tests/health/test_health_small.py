@@ -344,3 +344,10 @@ def test_an_empty_base_is_checked_without_error() -> None:
         r = health(s, actor=HEAD)
     assert r.overall is None or 0 <= r.overall <= 100
     assert r.as_dict()["steps"]["form"]["indicators"][0]["value"] is None
+
+
+def test_the_same_check_on_every_engine(db_url: str, report: HealthReport) -> None:
+    with connect(db_url, create=True) as s:
+        load_small(s)
+        other = health(s, actor=HEAD, as_of=AS_OF, cache=False)
+    assert other.as_dict() == report.as_dict()
