@@ -351,3 +351,18 @@ def test_the_same_check_on_every_engine(db_url: str, report: HealthReport) -> No
         load_small(s)
         other = health(s, actor=HEAD, as_of=AS_OF, cache=False)
     assert other.as_dict() == report.as_dict()
+
+
+def test_overall_score_without_waiting_warms_up_in_the_background() -> None:
+    import time
+
+    with connect("duckdb:///:memory:") as s:
+        load_small(s)
+        first = overall_score(s, HEAD, wait=False)
+        deadline = time.monotonic() + 120
+        score = first
+        while score is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            score = overall_score(s, HEAD, wait=False)
+        assert score == health(s, actor=HEAD).overall
+    assert first is None
