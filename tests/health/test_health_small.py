@@ -80,7 +80,7 @@ def test_common_base_share_reads_the_first_history_entry(report: HealthReport) -
     assert i.value == 0.5 and i.detail["by_source"] == {"import": 1, "ui": 1}
     assert managers(i) == {"M03": 1.0, "M04": 0.0}
     # in 2024 only B's record was first entered (A's in 2020)
-    assert i.trend[-1] == Point("2024-01-01..2024-12-31", 0.0)
+    assert (i.trend[-1].period, i.trend[-1].value, i.trend[-1].score) == ("2024-01-01..2024-12-31", 0.0, 0.0)
 
 
 def test_days_to_complete_counts_incomplete_records_to_the_as_of_date(report: HealthReport) -> None:
