@@ -80,7 +80,7 @@ def test_common_base_share_reads_the_first_history_entry(report: HealthReport) -
     assert i.value == 0.5 and i.detail["by_source"] == {"import": 1, "ui": 1}
     assert managers(i) == {"M03": 1.0, "M04": 0.0}
     # in 2024 only B's record was first entered (A's in 2020)
-    assert i.trend[-1] == Point("2024-01-01..2024-12-31", 0.0)
+    assert (i.trend[-1].period, i.trend[-1].value, i.trend[-1].score) == ("2024-01-01..2024-12-31", 0.0, 0.0)
 
 
 def test_days_to_complete_counts_incomplete_records_to_the_as_of_date(report: HealthReport) -> None:
@@ -344,3 +344,25 @@ def test_an_empty_base_is_checked_without_error() -> None:
         r = health(s, actor=HEAD)
     assert r.overall is None or 0 <= r.overall <= 100
     assert r.as_dict()["steps"]["form"]["indicators"][0]["value"] is None
+
+
+def test_the_same_check_on_every_engine(db_url: str, report: HealthReport) -> None:
+    with connect(db_url, create=True) as s:
+        load_small(s)
+        other = health(s, actor=HEAD, as_of=AS_OF, cache=False)
+    assert other.as_dict() == report.as_dict()
+
+
+def test_overall_score_without_waiting_warms_up_in_the_background() -> None:
+    import time
+
+    with connect("duckdb:///:memory:") as s:
+        load_small(s)
+        first = overall_score(s, HEAD, wait=False)
+        deadline = time.monotonic() + 120
+        score = first
+        while score is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            score = overall_score(s, HEAD, wait=False)
+        assert score == health(s, actor=HEAD).overall
+    assert first is None

@@ -92,6 +92,8 @@ RULES = {
     ("GET", "/analysis"): sees_all,
     ("GET", "/analysis/report.{fmt}"): sees_all,
     ("GET", "/value"): anyone,
+    ("GET", "/health"): sees_all,
+    ("GET", "/api/v1/health"): sees_all,
     ("GET", "/api/v1/counterparties"): anyone,
     ("POST", "/api/v1/counterparties"): edits,
     ("GET", "/api/v1/counterparties/{counterparty_id}"): read_record,

@@ -50,10 +50,15 @@ def _day(value: Any) -> dt.date:
 
 
 def worst(by_manager: dict[str, float | None], better: str) -> str | None:
-    """The manager with the worst value (``better``: ``higher`` or ``lower``)."""
+    """The manager with the worst value (``better``: ``higher`` or ``lower``); ``None`` when all are equal.
+
+    Example:
+        >>> worst({"A": 0.5, "B": 0.9}, "higher"), worst({"A": 1.0, "B": 1.0}, "lower")
+        ('A', None)
+    """
     known = [(v, m) for m, v in by_manager.items() if v is not None]
-    if not known:
-        return None
+    if not known or min(known)[0] == max(known)[0]:
+        return None  # no manager stands out
     return (min(known) if better == "higher" else max(known))[1]
 
 

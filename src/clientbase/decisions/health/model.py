@@ -25,9 +25,11 @@ class Point:
 
     period: str
     value: float | None
+    #: the value scored on today's target range (set by the scoring)
+    score: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"period": self.period, "value": self.value}
+        return {"period": self.period, "value": self.value, "score": self.score}
 
 
 @dataclass(frozen=True)

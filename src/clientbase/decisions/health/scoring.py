@@ -6,6 +6,7 @@ its weight goes to the others."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from clientbase.decisions.health.model import Indicator, Step
 from clientbase.decisions.health.settings import IndicatorRule
@@ -70,6 +71,7 @@ def score_indicator(
     indicator.weight = rule.weight
     indicator.score = linear_score(indicator.value, good, rule.bad)
     indicator.manager_scores = {m: linear_score(v, good, rule.bad) for m, v in indicator.by_manager.items()}
+    indicator.trend = [replace(p, score=linear_score(p.value, good, rule.bad)) for p in indicator.trend]
 
 
 def weighted(pairs: list[tuple[float | None, float]]) -> float | None:

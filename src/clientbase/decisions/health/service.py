@@ -14,6 +14,7 @@ snapshots): the page and the API recompute only when the data moved on.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +28,7 @@ from clientbase.decisions.health.context import Context, period_label, year_wind
 from clientbase.decisions.health.model import STEPS, HealthReport, Improvement, Step
 from clientbase.decisions.health.scoring import points_to_gain, score_indicator, score_step, weighted
 from clientbase.decisions.health.settings import HealthSettings
-from clientbase.errors import PermissionDeniedError
+from clientbase.errors import PermissionDeniedError, Problem, ValidationError
 from clientbase.registry.access import Actor
 
 MODULES = {"form": form, "record": record, "work": work, "analyse": analyse, "decide": decide}
@@ -45,9 +46,14 @@ _MORE = (
     ("metrics_state", "computed_at"),
     ("managers", None),
 )
+#: the days a check may look from (its trend reaches years back, its windows days ahead)
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 _CACHE: OrderedDict[tuple[Any, ...], HealthReport] = OrderedDict()
 _CACHE_SIZE = 8
 _LOCK = threading.Lock()
+#: cache keys a background check is computing
+_RUNNING: set[tuple[Any, ...]] = set()
+log = logging.getLogger(__name__)
 
 
 def fingerprint(store: Any) -> str:
@@ -65,6 +71,12 @@ def fingerprint(store: Any) -> str:
             count, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(table.c[column]))).one()
             parts.append(f"{name}.{column}:{count}:{latest}")
     return ";".join(parts)
+
+
+def _key(
+    store: Any, as_of: dt.date | None, settings: HealthSettings, duplicates: bool, forecast: bool
+) -> tuple[Any, ...]:
+    return (store.url, id(store.engine), as_of, repr(settings), duplicates, forecast, fingerprint(store))
 
 
 def _check_reader(actor: Actor) -> None:
@@ -107,10 +119,14 @@ def health(
         (True, True)
     """
     _check_reader(actor)
+    if as_of is not None and not FIRST_DAY <= as_of <= LAST_DAY:
+        raise ValidationError(
+            [Problem("query", None, "as_of", as_of.isoformat(), f"range: between {FIRST_DAY} and {LAST_DAY}")]
+        )
     settings = settings or HealthSettings()
     key = None
     if cache:
-        key = (store.url, id(store.engine), as_of, repr(settings), duplicates, forecast, fingerprint(store))
+        key = _key(store, as_of, settings, duplicates, forecast)
         with _LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
@@ -177,9 +193,34 @@ def improve_first(steps: dict[str, Step], count: int = IMPROVE_FIRST) -> list[Im
     return found[:count]
 
 
-def overall_score(store: Any, actor: Actor) -> float | None:
+def overall_score(store: Any, actor: Actor, *, wait: bool = True) -> float | None:
     """The overall health score (0-100) for the head's dashboard; ``None`` for a manager (the check is
-    the head's and the analysts') or when nothing could be scored on this base."""
+    the head's and the analysts') or when nothing could be scored on this base.
+
+    ``wait=False`` never makes the caller wait for a check: it returns the score of a check of the current
+    data already in memory, else ``None`` while one check runs in a background thread (started once), so a
+    page can show the score as soon as it is there.
+    """
     if not actor.sees_all:
         return None
-    return health(store, actor=actor).overall
+    if wait:
+        return health(store, actor=actor).overall
+    key = _key(store, None, HealthSettings(), False, False)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key].overall
+        if key in _RUNNING:
+            return None
+        _RUNNING.add(key)
+
+    def run() -> None:
+        try:
+            health(store, actor=actor)
+        except Exception:  # a background warm-up logs its failure and ends
+            log.exception("the background health check failed")
+        finally:
+            with _LOCK:
+                _RUNNING.discard(key)
+
+    threading.Thread(target=run, name="health-check", daemon=True).start()
+    return None

@@ -12,5 +12,6 @@ API_MODULES = (
     "quality",
     "duplicates",
     "decisions",
+    "health",
 )
 PREFIX = "/api/v1"

@@ -14,4 +14,5 @@ PAGE_MODULES = (
     "decide",
     "dashboard",
     "analysis",
+    "health",
 )
