@@ -1,13 +1,14 @@
 """Keeps the materialised analysis current while the server runs: a daemon thread that refreshes it at
 start and then checks every ``refresh_every`` seconds whether the data moved on
-(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`)."""
+(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`); after each check it brings the actions of the
+Decide pages up to date (:func:`clientbase.decisions.current.current`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from clientbase.decisions import customer_metrics
+from clientbase.decisions import current, customer_metrics
 from clientbase.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Refresher:
             done = customer_metrics.refresh_if_stale(self.store)
             if done is not None:
                 log.info("materialised the analysis of %s customers in %.1f s", done.customers, done.seconds)
+            made = current.current(self.store)  # the Decide pages' actions, before the first view asks
+            log.debug("the actions of the current data took %.1f s", made.seconds)
         except Exception:  # the server keeps serving; the next check tries again
             log.exception("refreshing the materialised analysis failed")
         finally:
