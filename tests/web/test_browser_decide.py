@@ -6,33 +6,24 @@ finds no serious violation on the pages. Screenshots: CLIENTBASE_SCREENSHOTS=/tm
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.web.conftest import HEAD, MANAGER, Base
-from tests.web.live import serving
-from tests.web.test_browser import CHROMIUM, Session, browser, shots  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+from tests.web.test_browser import (  # noqa: F401 (the fixtures: a live server of this module's own)
+    Session,
+    browser,
+    live,
+    pytestmark,
+    shots,
 )
-
-
-@pytest.fixture(scope="module")
-def live(duck_template: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Base]]:
-    from tests.web.conftest import duck_base
-
-    base = duck_base(duck_template, tmp_path_factory.mktemp("live-decide"))
-    with serving(base.url) as (url, _app):
-        yield url, base
 
 
 def test_manager_works_tasks_head_sees_them_and_a_scenario_is_saved(
     browser: Any,  # noqa: F811
-    live: tuple[str, Base],
+    live: tuple[str, Base],  # noqa: F811
     shots: Path,  # noqa: F811
 ) -> None:
     url, base = live
@@ -115,7 +106,7 @@ def test_manager_works_tasks_head_sees_them_and_a_scenario_is_saved(
 @pytest.mark.parametrize("where", ["/actions", "/by-manager", "/matrix", "/scenarios"])
 def test_no_serious_accessibility_violations(
     browser: Any,  # noqa: F811
-    live: tuple[str, Base],
+    live: tuple[str, Base],  # noqa: F811
     shots: Path,  # noqa: F811
     where: str,
 ) -> None:
