@@ -394,7 +394,7 @@ def scenario_from_form(values: dict[str, str]) -> Scenario:
             literal = _form_number(name, text, kind, problems)
             if literal is not None:
                 sections[section].append(f"{name} = {literal}")
-    if not sections[""]:
+    if not sections[""] and not any(p.column == "name" for p in problems):
         problems.append(
             Problem("form", None, "name", None, "give the scenario a name, e.g. 2 points less discount")
         )

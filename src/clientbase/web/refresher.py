@@ -1,7 +1,8 @@
 """Keeps the materialised analysis current while the server runs: a daemon thread that refreshes it at
 start and then checks every ``refresh_every`` seconds whether the data moved on
-(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`), then brings the pages' kept quality audit
-and duplicate search up to the data (:func:`clientbase.web.reports.warm`)."""
+(:func:`clientbase.decisions.customer_metrics.refresh_if_stale`); after each check it brings the actions of the
+Decide pages up to date (:func:`clientbase.decisions.current.current`), then the pages' kept quality audit and
+duplicate search (:func:`clientbase.web.reports.warm`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from clientbase.decisions import customer_metrics
+from clientbase.decisions import current, customer_metrics
 from clientbase.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class Refresher:
             done = customer_metrics.refresh_if_stale(self.store)
             if done is not None:
                 log.info("materialised the analysis of %s customers in %.1f s", done.customers, done.seconds)
+            made = current.current(self.store)  # the Decide pages' actions, before the first view asks
+            log.debug("the actions of the current data took %.1f s", made.seconds)
             if self.after is not None:
                 self.after()
         except Exception:  # the server keeps serving; the next check tries again
