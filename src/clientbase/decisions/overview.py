@@ -429,6 +429,23 @@ def _materialised_view(store: Store, choice: PeriodChoice, state: Mapping[str, A
     )
 
 
+def _analyze(store: Store, choice: PeriodChoice) -> Any:
+    """The analysis of ``choice`` (as ``clientbase analyze``), its periods checked by field first."""
+    from clientbase.analytics.run import analyze
+
+    problems = choice.problems()
+    if problems:
+        raise ValidationError(problems)
+    return analyze(
+        store,
+        start=choice.start,
+        end=choice.end,
+        as_of=choice.as_of,
+        compare_start=choice.compare_start,
+        compare_end=choice.compare_end,
+    )
+
+
 def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = None) -> AnalysisView:
     """The company-wide analysis of ``choice`` (default: the materialised periods), for the head and analysts.
     The materialised periods are read from the store; others are computed (as ``clientbase analyze``).
@@ -438,7 +455,6 @@ def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = Non
         ValidationError: periods that cannot be (the field says which).
     """
     from clientbase.analytics.pnl import customer_dicts
-    from clientbase.analytics.run import analyze
 
     if not actor.sees_all:
         raise PermissionDeniedError(
@@ -455,14 +471,7 @@ def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = Non
         view = _materialised_view(store, choice, state)
         if view is not None:
             return view
-    a = analyze(
-        store,
-        start=choice.start,
-        end=choice.end,
-        as_of=choice.as_of,
-        compare_start=choice.compare_start,
-        compare_end=choice.compare_end,
-    )
+    a = _analyze(store, choice)
     attributes = a.attributes.reindex(a.whale.ids)
     previous = a.pnl_previous.frame["net_contribution"]
     customers = []
@@ -567,7 +576,6 @@ def write_report(
         PermissionDeniedError: a manager.
         ValidationError: an unknown kind, or periods that cannot be.
     """
-    from clientbase.analytics.run import analyze
     from clientbase.report import write_html, write_xlsx
 
     if kind not in ("html", "xlsx"):
@@ -577,18 +585,7 @@ def write_report(
             f"{actor.manager_id} is a manager: the analysis report covers the whole company and is for the "
             "head and analysts."
         )
-    choice = choice or PeriodChoice()
-    problems = choice.problems()
-    if problems:
-        raise ValidationError(problems)
-    a = analyze(
-        store,
-        start=choice.start,
-        end=choice.end,
-        as_of=choice.as_of,
-        compare_start=choice.compare_start,
-        compare_end=choice.compare_end,
-    )
+    a = _analyze(store, choice or PeriodChoice())
     return write_html(a, path) if kind == "html" else write_xlsx(a, path)
 
 
