@@ -19,7 +19,15 @@ from clientbase.analytics.money import from_cents, group_sum, percent
 from clientbase.analytics.pnl import MONEY_LINES, PnL
 
 #: the attributes the analysis rolls up by (columns of ``counterparties``)
-ROLLUP_ATTRIBUTES = ("segment", "industry", "region", "owner_id", "acquisition_mode", "size_band")
+ROLLUP_ATTRIBUTES = (
+    "segment",
+    "industry",
+    "region",
+    "owner_id",
+    "acquisition_channel",
+    "acquisition_mode",
+    "size_band",
+)
 
 
 @dataclass(frozen=True)

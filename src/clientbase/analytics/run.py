@@ -348,7 +348,7 @@ def analyze(
     cts.check_priced(results["activities"], timeline)
     kinds = sorted({str(d["kind"]) for d in drivers})
     cp = tables.counterparties
-    known = [c for c in (*ROLLUP_ATTRIBUTES, *DETAIL_ATTRIBUTES) if c in cp.columns]
+    known = [c for c in dict.fromkeys((*ROLLUP_ATTRIBUTES, *DETAIL_ATTRIBUTES)) if c in cp.columns]
     attribute_cols = ["counterparty_id", "name", *known]
     attributes = _arrow("counterparties", cp.select(*attribute_cols)).to_pandas().set_index("counterparty_id")
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from clientbase.decisions import customer_metrics, overview
+from clientbase.errors import ValidationError
 from clientbase.web.api.models import ERRORS
 from clientbase.web.deps import StoreDep, UserDep
 
@@ -53,6 +54,10 @@ def analysis(
 ) -> Response:
     """Per-customer net profit of one period against another, the whale curve, the profit bridge, roll-ups
     and the headline (the head and analysts)."""
+    choice = overview.PeriodChoice(from_, to, as_of, compare_from, compare_to)
+    problems = choice.problems()
+    if problems:  # said at the field (422), as the page does
+        raise ValidationError(problems)
     document = customer_metrics.analysis_document(
         store,
         actor=user.actor,

@@ -19,11 +19,10 @@ from clientbase.decisions import customer_metrics, overview
 from clientbase.errors import ValidationError
 from clientbase.registry import listing
 from clientbase.registry.listing import ListColumn
-from clientbase.web.charts import chart_block, waterfall
 from clientbase.web.deps import StoreDep, UserDep
 from clientbase.web.forms import errors_by_field
 from clientbase.web.navigation import NavItem
-from clientbase.web.pages.dashboard import BRIDGE_LABELS, KPIS, whale_chart
+from clientbase.web.pages.dashboard import BRIDGE_LABELS, KPIS, bridge_chart, whale_chart
 from clientbase.web.rendering import is_htmx, render
 from clientbase.web.tables import TableView
 
@@ -104,22 +103,6 @@ def _view(request: Request, store: StoreDep, user: UserDep, choice: overview.Per
     )
 
 
-def _bridge_chart(summary: dict[str, Any]) -> dict[str, str] | None:
-    from decimal import Decimal
-
-    b = summary["bridge"]
-    steps = [("Before", Decimal(str(b["before"])), True)]
-    steps += [(BRIDGE_LABELS[k], Decimal(str(v)), False) for k, v in b["components"].items()]
-    steps.append(("After", Decimal(str(b["after"])), True))
-    description = f"Net contribution from {b['before']} to {b['after']} {summary['currency']}."
-    return chart_block(
-        waterfall(steps, currency=summary["currency"]),
-        chart_id="bridge",
-        title="Profit bridge: why net contribution moved",
-        description=description,
-    )
-
-
 @router.get("/analysis")
 def analysis_page(request: Request, store: StoreDep, user: UserDep) -> Response:
     params = request.query_params
@@ -195,7 +178,10 @@ def analysis_page(request: Request, store: StoreDep, user: UserDep) -> Response:
         },
         "charts": [
             c
-            for c in (whale_chart(summary["whale"], view.whale_points, "whale"), _bridge_chart(summary))
+            for c in (
+                whale_chart(summary["whale"], view.whale_points, "whale"),
+                bridge_chart(summary["bridge"], summary["currency"], "bridge"),
+            )
             if c
         ],
     }
