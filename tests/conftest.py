@@ -31,12 +31,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
-    """A local[1] SparkSession (small memory, no UI) for the engine-parity tests; stopped at the end."""
+    """A local[1] SparkSession (small memory, no UI) for the engine-parity tests, with splink's
+    string-similarity UDFs (the duplicate search on Spark); stopped at the end."""
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     session = (
         SparkSession.builder.master("local[1]")
+        .config("spark.jars", similarity_jar_location())
         .appName("clientbase-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

@@ -79,10 +79,19 @@ def dedupe_file(
         str | None,
         typer.Option("--country", help="Country (e.g. SE) of phone numbers written without +code."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where the pairs are made and scored: duckdb (in this process) or spark (the active "
+            "SparkSession, else local mode; needs clientbase[spark]). Same model and results.",
+        ),
+    ] = "duckdb",
 ) -> None:
     """Find duplicates in any list of people or companies: pairs with match probability and the reasons.
 
     Column roles are guessed from the headers (English, German, French, Swedish, Russian ...) and values.
+    --engine spark runs splink's Spark backend for lists beyond what one process holds (docs/dedupe.md).
 
     --columns overrides the guesses; docs/dedupe.md lists the roles and what each is compared by.
 
@@ -98,7 +107,7 @@ def dedupe_file(
             records.table,
             id_col=records.id_col,
             roles=records.roles,
-            options=LinkOptions(threshold=threshold, default_country=country),
+            options=LinkOptions(threshold=threshold, default_country=country, engine=engine),
         )
         pairs = result.pairs.select(["id_l", "id_r", "match_probability", "explanation"])
         if out is not None:

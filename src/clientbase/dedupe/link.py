@@ -1,4 +1,5 @@
-"""Find duplicate records in any table with splink (DuckDB backend), trained without labels.
+"""Find duplicate records in any table with splink (DuckDB backend, or Spark's: :mod:`.spark`), trained
+without labels.
 
 The model (Fellegi-Sunter, as splink implements it) compares normalised keys (:mod:`.normalise`) with the
 comparisons of :mod:`.comparisons`, one per kind of evidence the list has: a company's name; a person's
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+#: the engines splink runs on here
+ENGINES = ("duckdb", "spark")
 #: the normalised keys of names (and the country): a list needs at least one key besides these
 NAME_KEYS = frozenset((*COMPANY_NAME_KEYS, *LEGAL_FORM_KEYS, *PERSON_NAME_KEYS, "country"))
 
@@ -59,8 +62,13 @@ class LinkOptions:
     u_max_pairs: float = 5e5
     #: blocked pairs per EM session (sampled down when a blocking rule yields more)
     em_max_pairs: float = 2e6
+    #: where splink makes, compares and scores the pairs: ``duckdb`` (in process) or ``spark``
+    #: (:mod:`clientbase.dedupe.spark`: the active SparkSession, else a local one)
+    engine: str = "duckdb"
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigurationError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}.")
         for name in ("threshold", "candidate_threshold"):
             value = getattr(self, name)
             if value is not None and not 0.0 < value < 1.0:
@@ -122,7 +130,12 @@ def _train(linker: Any, table: Any, columns: set[str], options: LinkOptions) -> 
     """Train ``linker``; returns the trained linker (a new one when a failed EM session had to be undone)."""
     from splink import Linker, block_on
 
-    linker.training.estimate_probability_two_random_records_match(deterministic_rules(columns), 0.7)
+    rules = deterministic_rules(columns)
+    if options.engine == "spark":
+        from clientbase.dedupe.spark import spark_sql
+
+        rules = [spark_sql(rule) for rule in rules]
+    linker.training.estimate_probability_two_random_records_match(rules, 0.7)
     # one pass per comparison over the sampled pairs (splink's chunked early stopping re-samples up to ten
     # times per comparison when a level is rare, which costs more than it saves here)
     linker.training.estimate_u_using_random_sampling(
@@ -241,9 +254,21 @@ def find_duplicates(
         seconds["normalise"] = time.perf_counter() - start
 
         step = time.perf_counter()
-        db_api = DuckDBAPI(connection=con)
-        table = db_api.register("dedupe_input")
         settings = settings_for(columns, blocking_rules(columns, con, "dedupe_input", count))
+        spark = options.engine == "spark"
+        if spark:
+            from clientbase.dedupe import spark as on_spark
+
+            written = settings
+            settings = on_spark.for_spark(settings)
+            _db_api, table = _run(
+                "handing the records to Spark",
+                on_spark.register,
+                on_spark.session(),
+                con.table("dedupe_input").to_arrow_table(),
+            )
+        else:
+            table = DuckDBAPI(connection=con).register("dedupe_input")
         if count >= MIN_TRAINING_RECORDS:
             linker = _run("setting up the model", Linker, table, settings, log_level=None)
             linker = _run("training the model", _train, linker, table, columns, options)
@@ -262,11 +287,17 @@ def find_duplicates(
             threshold_match_probability=min(low, CANDIDATE_FLOOR),
             warning_mode="never",
         )
+        scored_on = predictions.physical_name
+        if spark:  # the scored pairs come back to DuckDB; the model carries DuckDB's SQL again
+            con.register(
+                "_spark_predictions", _run("reading the pairs from Spark", on_spark.to_arrow, predictions)
+            )
+            scored_on = "_spark_predictions"
+            model = on_spark.with_duckdb_sql(model, written)
         # each pair's level of each comparison, read back from the weight splink gave it (splink keeps the
         # levels only with every compared column of both records, too heavy to carry for millions of pairs)
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW _scored AS SELECT *, {', '.join(gamma_sql(model))} "
-            f"FROM {predictions.physical_name}"
+            f"CREATE OR REPLACE TEMP VIEW _scored AS SELECT *, {', '.join(gamma_sql(model))} FROM {scored_on}"
         )
         model = settle(con, "_scored", model, count, trained=count >= MIN_TRAINING_RECORDS)
         weights, total = weight_sql(model)
