@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TextIO
 
 import ibis
 import ibis.expr.types as ir
@@ -26,6 +26,7 @@ from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_columns, financing_rate, invoice_spans, payment_spans
 from clientbase.analytics.facts import by_customer
 from clientbase.analytics.headline import headline
+from clientbase.analytics.jsonwriter import texts, write_json
 from clientbase.analytics.period import Periods, coverage_notes, resolve_periods
 from clientbase.analytics.pnl import (
     CustomerPnL,
@@ -34,6 +35,7 @@ from clientbase.analytics.pnl import (
     Totals,
     build_pnl,
     customer_dicts,
+    customer_records,
     totals,
     with_sales,
 )
@@ -163,8 +165,41 @@ class Analysis:
 
     def document(self) -> dict[str, Any]:
         """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
+        return self._document(records=False)
+
+    def write_json(self, out: TextIO) -> None:
+        """Write :meth:`document` as one line of JSON to ``out``, the same text as ``json.dumps(document(),
+        default=json_value, ensure_ascii=False)``, the per-customer arrays made column by column
+        (:mod:`clientbase.analytics.jsonwriter`)."""
+        write_json(self._document(records=True), out)
+
+    def _document(self, *, records: bool) -> dict[str, Any]:
         p = self.periods
         others = self.pnl.subset(~with_sales(self.pnl.frame))
+        if records:
+            customers: Any = customer_records(
+                self.customers, self.whale.ids, first={"name": texts(self._names(self.whale.ids))}
+            )
+            without: Any = customer_records(
+                others,
+                first={
+                    "standing": texts(self.standings.reindex(others.frame.index).tolist()),
+                    "name": texts(self._names(others.frame.index)),
+                },
+            )
+            bridged: Any = self.bridge.customer_records()
+        else:
+            customers = customer_dicts(
+                self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
+            )
+            without = customer_dicts(
+                others,
+                first={
+                    "standing": self.standings.reindex(others.frame.index).tolist(),
+                    "name": self._names(others.frame.index),
+                },
+            )
+            bridged = self.bridge.customer_dicts()
         return {
             "currency": self.currency,
             "financing_rate_annual": self.financing_rate,
@@ -180,21 +215,13 @@ class Analysis:
             "totals_previous": self.totals_previous.as_dict(),
             "by_standing": {k: t.as_dict() for k, t in self.standing_totals.items()},
             "by_standing_previous": {k: t.as_dict() for k, t in self.standing_totals_previous.items()},
-            "customers": customer_dicts(
-                self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
-            ),
-            "without_sales": customer_dicts(
-                others,
-                first={
-                    "standing": self.standings.reindex(others.frame.index).tolist(),
-                    "name": self._names(others.frame.index),
-                },
-            ),
+            "customers": customers,
+            "without_sales": without,
             "acquisition": [r.as_dict() for r in self.acquisition],
             "whale": self.whale.summary(),
             "bridge": {
                 **self.bridge.summary(),
-                "customers": self.bridge.customer_dicts(),
+                "customers": bridged,
             },
             "headline": self.headline,
             "capacity": [u.as_dict() for u in self.capacity],
