@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clientbase.analytics import jsonwriter as jw
 from clientbase.analytics.money import div_round, from_cents, mul
 from clientbase.analytics.period import Period
 from clientbase.analytics.pnl import PnL, amounts
@@ -117,6 +118,21 @@ class Bridge:
         columns.update({name: amounts(p[name].to_numpy()) for name in COMPONENTS})
         names = list(columns)
         return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+    def customer_records(self) -> jw.Records:
+        """:meth:`customer_dicts` as :class:`~clientbase.analytics.jsonwriter.Records` (JSON text, column
+        by column)."""
+        p = self.parts
+        before, after = p["before"].to_numpy(), p["after"].to_numpy()
+        columns: dict[str, list[str]] = {
+            "counterparty_id": jw.texts([str(i) for i in p.index]),
+            "status": jw.texts(p["status"].tolist()),
+            "before": jw.scaled(before, 2),
+            "after": jw.scaled(after, 2),
+            "change": jw.scaled(after - before, 2),
+        }
+        columns.update({name: jw.scaled(p[name].to_numpy(), 2) for name in COMPONENTS})
+        return jw.Records(columns)
 
     def summary(self) -> dict[str, Any]:
         return {

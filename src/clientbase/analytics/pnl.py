@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clientbase.analytics import jsonwriter as jw
 from clientbase.analytics.money import ZERO, div_round, from_cents, mul, percent
 
 #: the money lines of a P&L, in the order they are shown
@@ -140,16 +141,27 @@ def ratio_columns(c: Mapping[str, Any]) -> dict[str, list[Decimal | None]]:
          'discount_pct': Decimal('10.00'), 'average_order_value': Decimal('30.00'),
          'activities_per_order': Decimal('0.67'), 'avg_days_beyond_due': None}
     """
+    return {name: _quotients(*args) for name, args in _ratio_terms(c).items()}
+
+
+def _ratio_terms(c: Mapping[str, Any]) -> dict[str, tuple[Any, Any, int, int, Any]]:
+    """Each ratio of :func:`ratio_columns` as (numerator, denominator, factor, places, valid)."""
     net, orders, invoiced = c["net_revenue"], c["orders"], c["invoiced"]
     return {
-        "gross_margin_pct": _quotients(c["gross_margin"], net, 10_000, 2, net != 0),
-        "net_margin_pct": _quotients(c["net_contribution"], net, 10_000, 2, net != 0),
-        "discount_pct": _quotients(
-            c["discount"], c["gross_sales_list"], 10_000, 2, c["gross_sales_list"] != 0
-        ),
-        "average_order_value": _quotients(net, orders, 1, 2, orders != 0),
-        "activities_per_order": _quotients(c["activities"], orders, 100, 2, orders != 0),
-        "avg_days_beyond_due": _quotients(c["late_amount_days"], invoiced, 10, 1, invoiced > 0),
+        "gross_margin_pct": (c["gross_margin"], net, 10_000, 2, net != 0),
+        "net_margin_pct": (c["net_contribution"], net, 10_000, 2, net != 0),
+        "discount_pct": (c["discount"], c["gross_sales_list"], 10_000, 2, c["gross_sales_list"] != 0),
+        "average_order_value": (net, orders, 1, 2, orders != 0),
+        "activities_per_order": (c["activities"], orders, 100, 2, orders != 0),
+        "avg_days_beyond_due": (c["late_amount_days"], invoiced, 10, 1, invoiced > 0),
+    }
+
+
+def ratio_texts(c: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The ratios of :func:`ratio_columns` as the JSON text of each value (``null`` where undefined)."""
+    return {
+        name: jw.scaled_or_null(div_round(mul(num, factor), den), valid, places)
+        for name, (num, den, factor, places, valid) in _ratio_terms(c).items()
     }
 
 
@@ -365,3 +377,32 @@ def customer_dicts(
     columns.update(ratio_columns(c))
     names = list(columns)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def customer_records(
+    pnl: PnL, order: Any = None, *, first: Mapping[str, list[str]] | None = None
+) -> jw.Records:
+    """:func:`customer_dicts` as :class:`~clientbase.analytics.jsonwriter.Records`: the JSON text of every
+    value made column by column, without a Python object per customer (``first``: columns of JSON text)."""
+    frame = pnl.frame if order is None else pnl.frame.reindex(order)
+    c = {name: frame[name].to_numpy() for name in frame.columns}
+    kinds = pnl.kinds.reindex(frame.index) if len(pnl.kinds.columns) else pd.DataFrame(index=frame.index)
+    kind_names = sorted(str(k) for k in kinds.columns)
+    kind_cents = [kinds[k].to_numpy() for k in kind_names]
+    columns: dict[str, list[str]] = {
+        **(first or {}),
+        "counterparty_id": jw.texts([str(i) for i in frame.index]),
+    }
+    columns.update({name: jw.scaled(c[name], 2) for name in MONEY_LINES})
+    columns["cost_to_serve_by_kind"] = (
+        jw.objects(
+            {k: jw.scaled(v, 2) for k, v in zip(kind_names, kind_cents, strict=True)},
+            [v != 0 for v in kind_cents],
+        )
+        if kind_names
+        else ["{}"] * len(frame)
+    )
+    columns.update({name: jw.integers(c[name]) for name in COUNT_LINES})
+    columns.update({name: jw.scaled(c[name], 2) for name in (*OTHER_MONEY, "late_amount_days")})
+    columns.update(ratio_texts(c))
+    return jw.Records(columns)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TextIO
 
 import ibis
 import ibis.expr.types as ir
@@ -26,6 +26,7 @@ from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_columns, financing_rate, invoice_spans, payment_spans
 from clientbase.analytics.facts import by_customer
 from clientbase.analytics.headline import headline
+from clientbase.analytics.jsonwriter import texts, write_json
 from clientbase.analytics.period import Periods, coverage_notes, resolve_periods
 from clientbase.analytics.pnl import (
     CustomerPnL,
@@ -34,6 +35,7 @@ from clientbase.analytics.pnl import (
     Totals,
     build_pnl,
     customer_dicts,
+    customer_records,
     totals,
     with_sales,
 )
@@ -165,11 +167,19 @@ class Analysis:
         """The analysis without its per-customer lists (what the dashboard shows and the store materialises):
         the keys of :meth:`document` except ``customers`` and ``without_sales``, the bridge without its
         ``customers``."""
-        return self.document(customers=False)
+        return self._document(records=False, customers=False)
 
-    def document(self, *, customers: bool = True) -> dict[str, Any]:
-        """The analysis as one JSON-ready document (Decimal money, ISO dates); ``customers=False`` leaves out
-        the per-customer lists (see :meth:`summary`)."""
+    def document(self) -> dict[str, Any]:
+        """The analysis as one JSON-ready document (Decimal money, ISO dates)."""
+        return self._document(records=False)
+
+    def write_json(self, out: TextIO) -> None:
+        """Write :meth:`document` as one line of JSON to ``out``, the same text as ``json.dumps(document(),
+        default=json_value, ensure_ascii=False)``, the per-customer arrays made column by column
+        (:mod:`clientbase.analytics.jsonwriter`)."""
+        write_json(self._document(records=True), out)
+
+    def _document(self, *, records: bool, customers: bool = True) -> dict[str, Any]:
         p = self.periods
         document: dict[str, Any] = {
             "currency": self.currency,
@@ -199,17 +209,30 @@ class Analysis:
             del document["customers"], document["without_sales"]
             return document
         others = self.pnl.subset(~with_sales(self.pnl.frame))
-        document["customers"] = customer_dicts(
-            self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
-        )
-        document["without_sales"] = customer_dicts(
-            others,
-            first={
-                "standing": self.standings.reindex(others.frame.index).tolist(),
-                "name": self._names(others.frame.index),
-            },
-        )
-        document["bridge"]["customers"] = self.bridge.customer_dicts()
+        if records:
+            document["customers"] = customer_records(
+                self.customers, self.whale.ids, first={"name": texts(self._names(self.whale.ids))}
+            )
+            document["without_sales"] = customer_records(
+                others,
+                first={
+                    "standing": texts(self.standings.reindex(others.frame.index).tolist()),
+                    "name": texts(self._names(others.frame.index)),
+                },
+            )
+            document["bridge"]["customers"] = self.bridge.customer_records()
+        else:
+            document["customers"] = customer_dicts(
+                self.customers, self.whale.ids, first={"name": self._names(self.whale.ids)}
+            )
+            document["without_sales"] = customer_dicts(
+                others,
+                first={
+                    "standing": self.standings.reindex(others.frame.index).tolist(),
+                    "name": self._names(others.frame.index),
+                },
+            )
+            document["bridge"]["customers"] = self.bridge.customer_dicts()
         return document
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from decimal import Decimal
-from json import dumps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,6 +21,8 @@ from clientbase.cli.common import (
 from clientbase.cli.main import app
 
 if TYPE_CHECKING:  # the analysis pulls in Ibis, pandas and pyarrow: imported when a command runs
+    from decimal import Decimal
+
     from clientbase.analytics.run import Analysis
 
 
@@ -75,14 +75,6 @@ def run_analysis(
             compare_start=_date(compare_start),
             compare_end=_date(compare_end),
         )
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _money(value: Decimal | None) -> str:
@@ -209,8 +201,9 @@ def analyze_command(
     """
     a = run_analysis(db, start, end, as_of, compare_start, compare_end)
     if json:
-        # compact, so the C encoder writes it: with every customer the document holds millions of values
-        sys.stdout.write(dumps(a.document(), default=_json_value, ensure_ascii=False) + "\n")
+        # the per-customer arrays written column by column: with every customer the document holds millions
+        # of values (the same text as json.dumps of a.document(), clientbase.analytics.jsonwriter)
+        a.write_json(sys.stdout)
     else:
         _print_analysis(a, top)
 
