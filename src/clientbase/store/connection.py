@@ -310,7 +310,7 @@ def connect(url: str | None = None, *, create: bool = True, migrate: bool = True
         from clientbase.store.migrate import upgrade
 
         try:
-            upgrade(store)
+            upgrade(store.engine)
         except Exception:
             store.close()
             raise

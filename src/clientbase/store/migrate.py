@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.ddl.impl import DefaultImpl
 
 if TYPE_CHECKING:
-    from clientbase.store.connection import Store
+    import sqlalchemy as sa
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -21,16 +21,21 @@ class DuckDBImpl(DefaultImpl):
     __dialect__ = "duckdb"
 
 
-def alembic_config(store: Store) -> Config:
+def alembic_config(engine: sa.Engine) -> Config:
+    """Alembic's configuration for the database behind ``engine`` (the SQLAlchemy engine of a Store)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["store"] = store
+    config.attributes["engine"] = engine
     return config
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(store), revision)
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the database behind ``engine`` to ``revision`` (default: the newest).
+
+    It takes the engine, not the Store, so that opening (``connection``) imports migrating and not the other
+    way round.
+    """
+    command.upgrade(alembic_config(engine), revision)
 
 
 def create_tables(names: list[str], revision: str) -> None:
