@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from clientbase.exchange import load_tables
-from clientbase.registry.transactions import import_transactions
+from clientbase.imports.transactions import import_transactions
 from clientbase.store import connect
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -33,9 +33,9 @@ from tests import pg_server  # noqa: E402
 
 from clientbase import schema  # noqa: E402
 from clientbase.exchange import load_tables  # noqa: E402
-from clientbase.registry import batch  # noqa: E402
+from clientbase.imports import batch  # noqa: E402
+from clientbase.imports.plan import plan_import  # noqa: E402
 from clientbase.registry.access import Actor  # noqa: E402
-from clientbase.registry.plan import plan_import  # noqa: E402
 from clientbase.store import connect  # noqa: E402
 
 START, END = "<!-- bench_registry_import:start -->", "<!-- bench_registry_import:end -->"

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.dedupe.counterparties import decided_pairs
 from clientbase.dedupe.merge import list_merges, merge_counterparties, undo_merge
-from clientbase.dedupe.review import decide, decided_pairs
+from clientbase.dedupe.review import decide
 from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError
 from clientbase.store import Store, connect
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from clientbase.cli.main import app
-from clientbase.registry import mapping
+from clientbase.imports import mapping
 from clientbase.store import Store
 from tests.registry.conftest import dump, write_anna
 

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, ConflictError, NotFoundError, PermissionDeniedError
+from clientbase.imports import batch
+from clientbase.imports.plan import plan_import
 from clientbase.outputs import write_error_report
-from clientbase.registry import batch, export, service
-from clientbase.registry.plan import plan_import
+from clientbase.registry import export, service
 from clientbase.store import Store
 from tests.registry.conftest import (
     ANNA,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from clientbase import schema
-from clientbase.registry.plan import plan_import
+from clientbase.imports.plan import plan_import
 from clientbase.store import Store, connect
 from tests.registry.conftest import HEAD, MANAGERS, write_anna, write_claire, write_ivan, write_sven
 from tests.registry.test_spreadsheet import write_ods

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from clientbase import schema
 from clientbase.cli.main import app
-from clientbase.registry import batch, export, service
-from clientbase.registry.plan import plan_import
+from clientbase.imports import batch
+from clientbase.imports.plan import plan_import
+from clientbase.registry import export, service
 from clientbase.store import Store
 from tests.registry.conftest import ANNA, HEAD, IVAN, dump, write_anna
 

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from clientbase import schema
 from clientbase.cli.main import app
-from clientbase.registry import batch, rules
-from clientbase.registry.plan import plan_import
+from clientbase.imports import batch
+from clientbase.imports.plan import plan_import
+from clientbase.registry import rules
 from clientbase.store import Store, connect
 from tests.registry.conftest import ANNA, dump
 

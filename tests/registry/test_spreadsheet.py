@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clientbase.errors import ConfigurationError, ValidationError
-from clientbase.registry import cells, mapping
-from clientbase.registry.spreadsheet import detect_encoding, list_sheets, read_table, sniff_delimiter
+from clientbase.imports import cells, mapping
+from clientbase.imports.spreadsheet import detect_encoding, list_sheets, read_table, sniff_delimiter
 from tests.registry.conftest import write_anna, write_claire, write_ivan, write_sven
 
 # -- files ----------------------------------------------------------------------------------------------------

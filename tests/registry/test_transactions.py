@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from clientbase.cli.main import app
 from clientbase.errors import ConfigurationError, ValidationError
 from clientbase.exchange import load_tables
-from clientbase.registry.transactions import import_transactions
+from clientbase.imports.transactions import import_transactions
 from clientbase.store import Store
 
 HEADER = "order_id;line_no;counterparty_id;order_date;product_id;quantity;list_price;net_price;unit_cost\n"

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from clientbase.cli.main import app
 from clientbase.errors import NotFoundError
+from clientbase.imports.plan import plan_import
 from clientbase.registry import export, service
-from clientbase.registry.plan import plan_import
 from clientbase.store import Store
 from tests.registry.conftest import ANNA, IVAN
 

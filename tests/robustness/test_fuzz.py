@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from clientbase import formats, schema
 from clientbase.errors import ClientbaseError, ValidationError
 from clientbase.exchange import import_folder
+from clientbase.imports.plan import plan_import
+from clientbase.imports.transactions import import_transactions
 from clientbase.registry import service
 from clientbase.registry.access import Actor
-from clientbase.registry.plan import plan_import
-from clientbase.registry.transactions import import_transactions
 from clientbase.store import Store, connect
 from tests.exchange.test_folder import FILES, write_folder
 from tests.robustness.conftest import FUZZ, fingerprint

@@ -23,9 +23,9 @@ from clientbase import schema
 from clientbase.demo.build import load_demo
 from clientbase.demo.generate import generate
 from clientbase.exchange import export_folder, import_folder
-from clientbase.registry import batch
+from clientbase.imports import batch
+from clientbase.imports.plan import plan_import
 from clientbase.registry.access import Actor
-from clientbase.registry.plan import plan_import
 from clientbase.store import connect
 from tests.registry.conftest import MANAGERS
 from tests.robustness.conftest import fingerprint, scale
@@ -43,9 +43,9 @@ with connect(sys.argv[1]) as store:
 """
 APPLY = """
 import sys
-from clientbase.registry import batch
+from clientbase.imports import batch
 from clientbase.registry.access import Actor
-from clientbase.registry.plan import plan_import
+from clientbase.imports.plan import plan_import
 from clientbase.store import connect
 with connect(sys.argv[1]) as store:
     plan = plan_import(store, path=sys.argv[2], actor=Actor("M01", "manager"))

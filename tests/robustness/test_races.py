@@ -134,9 +134,9 @@ def test_creators_in_several_processes_never_collide(pg_url: str) -> None:
 APPLY = """
 import sys, time
 from pathlib import Path
-from clientbase.registry import batch
+from clientbase.imports import batch
 from clientbase.registry.access import Actor
-from clientbase.registry.plan import plan_import
+from clientbase.imports.plan import plan_import
 from clientbase.store import connect
 url, sheet, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 with connect(url) as store:

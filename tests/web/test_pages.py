@@ -8,8 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from clientbase.imports.plan import plan_import
 from clientbase.registry.access import Actor
-from clientbase.registry.plan import plan_import
 from clientbase.web.formatting import money
 from tests.web.conftest import HEAD, MANAGER, OTHER, PASSWORD, Base, bearer, log_in
 

@@ -40,10 +40,10 @@ def at_older_revision(url: str, *, demo: bool = False) -> None:
         with connect(url) as store:
             load_demo(store, generate(customers=20, years=1, seed=3))
             users.set_password(store, actor=None, manager_id="M01", password=PASSWORD)
-            command.downgrade(alembic_config(store), "0007")
+            command.downgrade(alembic_config(store.engine), "0007")
     with connect(url, migrate=False) as store:
-        upgrade(store, "0007")
-        assert current_revision(store) == "0007"
+        upgrade(store.engine, "0007")
+        assert current_revision(store.engine) == "0007"
 
 
 def test_processes_opening_a_base_at_once_migrate_it_once(pg_url: str) -> None:
@@ -68,7 +68,7 @@ def test_processes_opening_a_base_at_once_migrate_it_once(pg_url: str) -> None:
     assert not errors, errors
     assert sorted(ran) == [[], [], [], [HEAD]]
     with connect(pg_url) as store:
-        assert current_revision(store) == HEAD
+        assert current_revision(store.engine) == HEAD
         assert store.migrated == []
 
 
@@ -120,4 +120,4 @@ def test_serve_with_two_workers_answers_and_migrates_once(pg_url: str, tmp_path:
     assert "each holding at most 16 PostgreSQL connections" in text, text
     assert "Traceback" not in text, text
     with connect(pg_url) as store:
-        assert current_revision(store) == HEAD
+        assert current_revision(store.engine) == HEAD

@@ -20,11 +20,11 @@ from clientbase.cli.common import (
     print_json,
 )
 from clientbase.cli.main import app
-from clientbase.errors import ValidationError
 
 if TYPE_CHECKING:  # the registry pulls in SQLAlchemy, pandas and the store: imported when a command runs
-    from clientbase.registry import access, mapping
-    from clientbase.registry.plan import ImportPlan
+    from clientbase.imports import mapping
+    from clientbase.imports.plan import ImportPlan
+    from clientbase.registry import access
     from clientbase.store import Store
 
 AsOption = Annotated[
@@ -59,7 +59,7 @@ def _command(*words: str) -> str:
 
 def _confirm_mapping(suggested: mapping.ColumnMapping, save_to: Path | None, yes: bool) -> None:
     """Show the suggested mapping; go on only if confirmed (or --yes). Without a terminal, stop with advice."""
-    from clientbase.registry import mapping
+    from clientbase.imports import mapping
 
     if yes:
         return
@@ -170,9 +170,7 @@ def import_command(
 
     Example: clientbase import anna_kunden.xlsx --as M01 --yes --apply
     """
-    from clientbase.registry import batch, mapping
-    from clientbase.registry.plan import plan_import
-    from clientbase.registry.spreadsheet import read_table
+    from clientbase.imports import mapping, service
 
     if dry_run and do_apply:
         raise typer.BadParameter("give either --dry-run or --apply, not both")
@@ -183,28 +181,23 @@ def import_command(
         if mapping_file is not None:
             used = mapping.load(mapping_file)
         else:
-            table = read_table(file, sheet=sheet, encoding=encoding)
-            used = mapping.suggest(table.headers)
-            used.sheet, used.encoding = table.sheet, encoding
+            _table, used = service.suggest_mapping(file, sheet=sheet, encoding=encoding)
             _confirm_mapping(used, save_mapping, yes)
         if save_mapping is not None:
             mapping.save(used, save_mapping)
-        plan = plan_import(
-            store, path=file, actor=actor, mapping=used, sheet=sheet, encoding=encoding, default_owner=owner
+        outcome = service.import_spreadsheet(
+            store, actor=actor, path=file, mapping=used, sheet=sheet, encoding=encoding, default_owner=owner
         )
+        plan = outcome.plan
         report = None
         if plan.errors:
             from clientbase.outputs import error_report_path, write_error_report
 
             report = write_error_report(plan.errors, error_report_path(file, errors))
-        result = None
         if do_apply:
-            if plan.count("rejected") and not skip_invalid:
-                raise ValidationError(plan.errors, total=len(plan.errors))
-            result = batch.apply(store, plan)
-    summary = plan.summary()
-    summary["dry_run"] = not do_apply
-    summary["batch_id"] = result.batch_id if result else None
+            outcome = service.apply_plan(store, outcome, skip_invalid=skip_invalid)
+    result = outcome.result
+    summary = outcome.summary()
     summary["error_report"] = str(report) if report else None
     if json:
         print_json(summary)
@@ -233,12 +226,12 @@ def undo_import_command(
 
     Example: clientbase undo-import B20240517T103102-3f9a --as M01
     """
-    from clientbase.registry import batch
+    from clientbase.imports import service
 
     if not acting:
         raise typer.BadParameter("say who is undoing: --as <manager id> (or set CLIENTBASE_USER)")
     with open_store(db) as store, cli_errors():
-        result = batch.undo(store, batch_id=batch_id, actor=_actor(store, acting))
+        result = service.undo_import(store, actor=_actor(store, acting), batch_id=batch_id)
     console.print(f"Undid {result.batch_id}: removed {result.removed} record(s), restored {result.restored}.")
 
 
@@ -248,10 +241,10 @@ def import_batches_command(db: DbOption = DEFAULT_DB, json: JsonOption = False) 
 
     Example: clientbase import-batches --json
     """
-    from clientbase.registry import batch
+    from clientbase.imports import service
 
     with open_store(db) as store:
-        rows = batch.list_batches(store)
+        rows = service.import_batches(store)
     if json:
         print_json([{k: v for k, v in row.items() if k != "mapping"} for row in rows])
         return
@@ -433,10 +426,12 @@ def import_transactions_command(
     Example: clientbase import-transactions lines_2024-05.csv --table order_lines
     """
     from clientbase.cli.exchange import print_load, reporting_problems
-    from clientbase.registry.transactions import import_transactions
+    from clientbase.imports import service
 
     with open_store(db) as store, cli_errors(), reporting_problems(file, errors):
-        report = import_transactions(store, file, table=table, dry_run=dry_run, skip_invalid=skip_invalid)
+        report = service.load_transactions(
+            store, actor=None, path=file, table=table, dry_run=dry_run, skip_invalid=skip_invalid
+        )
     print_load(file.name, report, file, errors, json, dry_run)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
+from clientbase import schema
 from clientbase.dedupe.clusters import components
 from clientbase.dedupe.explain import explain_levels
 from clientbase.dedupe.link import DedupeResult, LinkOptions, find_duplicates
@@ -50,6 +53,19 @@ def live_counterparties(store: Store) -> Any:
     return live.select(*columns).to_pyarrow()
 
 
+def decided_pairs(store: Store, decision: str | None = None) -> set[tuple[str, str]]:
+    """The pairs with a decision in the review queue (all, or only ``confirmed`` / ``rejected``).
+
+    It lives here, below the review queue (:mod:`clientbase.dedupe.review`), because the clusters leave the
+    rejected pairs out and the queue is built on the clusters' search."""
+    dd = schema.duplicate_decisions
+    query = sa.select(dd.c.id_l, dd.c.id_r)
+    if decision is not None:
+        query = query.where(dd.c.decision == decision)
+    with store.begin() as conn:
+        return {(r.id_l, r.id_r) for r in conn.execute(query)}
+
+
 def find_counterparty_duplicates(
     store: Store, options: LinkOptions | None = None, *, exclude_pairs: set[tuple[str, str]] | None = None
 ) -> tuple[DedupeResult | None, list[DuplicateCluster]]:
@@ -60,8 +76,6 @@ def find_counterparty_duplicates(
 
     Returns ``(None, [])`` when there are fewer than :data:`MIN_RECORDS` live records.
     """
-    from clientbase.dedupe.review import decided_pairs
-
     options = options or LinkOptions()
     excluded = decided_pairs(store, "rejected") | set(exclude_pairs or set())
     records = live_counterparties(store)

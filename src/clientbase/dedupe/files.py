@@ -107,7 +107,7 @@ def read_records(
     """
     import pyarrow as pa
 
-    from clientbase.registry.spreadsheet import read_table
+    from clientbase.imports.spreadsheet import read_table
 
     sheet_data = read_table(path, sheet=sheet)
     headers = sheet_data.headers

@@ -33,8 +33,8 @@ import sqlalchemy as sa
 from clientbase import schema
 from clientbase.dedupe.review import record_decision
 from clientbase.errors import ConfigurationError, ConflictError, NotFoundError
+from clientbase.imports.batch import decode_row, encode_row
 from clientbase.registry import access, history, service
-from clientbase.registry.batch import decode_row, encode_row
 from clientbase.store import Store
 
 #: tables whose rows belong to a counterparty through ``counterparty_id``, re-pointed by a merge

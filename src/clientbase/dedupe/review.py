@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.dedupe.calibrate import log2_odds
+from clientbase.dedupe.counterparties import decided_pairs, find_counterparty_duplicates
 from clientbase.dedupe.explain import explain_levels
 from clientbase.dedupe.link import DedupeResult, LinkOptions
 from clientbase.errors import ConfigurationError, NotFoundError, PermissionDeniedError
@@ -103,16 +104,6 @@ def decide(
         return dict(conn.execute(sa.select(dd).where(dd.c.id_l == id_l, dd.c.id_r == id_r)).mappings().one())
 
 
-def decided_pairs(store: Store, decision: str | None = None) -> set[tuple[str, str]]:
-    """The pairs with a decision (all, or only ``confirmed`` / ``rejected``)."""
-    dd = schema.duplicate_decisions
-    query = sa.select(dd.c.id_l, dd.c.id_r)
-    if decision is not None:
-        query = query.where(dd.c.decision == decision)
-    with store.begin() as conn:
-        return {(r.id_l, r.id_r) for r in conn.execute(query)}
-
-
 def review_queue(
     store: Store, options: LinkOptions | None = None, *, limit: int = 100
 ) -> list[dict[str, Any]]:
@@ -121,8 +112,6 @@ def review_queue(
     Candidates start at ``options.candidate_threshold`` (default 0.5 here), so pairs the model is unsure
     about come to a person rather than being merged or dropped silently.
     """
-    from clientbase.dedupe.counterparties import find_counterparty_duplicates
-
     options = options or LinkOptions(threshold=0.9, candidate_threshold=0.5)
     result, _clusters = find_counterparty_duplicates(store, options)
     if result is None:

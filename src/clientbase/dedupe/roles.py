@@ -3,7 +3,7 @@
 1. **Headers**, folded like the registry's import headers (``E-Mail_Adresse:`` = ``e mail adresse``) and
    looked up in :data:`HEADER_SYNONYMS` (people's roles, in English, German, French, Swedish, Russian,
    Spanish, Italian, Dutch, Polish) and in the registry's synonyms of the company fields
-   (:data:`clientbase.registry.synonyms.SYNONYMS`), exactly, else by fuzzy similarity (rapidfuzz, >= 85).
+   (:data:`clientbase.imports.synonyms.SYNONYMS`), exactly, else by fuzzy similarity (rapidfuzz, >= 85).
    Each role takes one column, except ``address``, which takes every address line (number, street,
    second line) in the order of the file.
 2. **A bare "Name"** (``Name``, ``Nom``, ``Namn`` ...) beside a given-name column is the family name, as in
@@ -262,8 +262,8 @@ FUZZY_CUTOFF = 85
 
 def _index() -> dict[str, str]:
     """Folded header -> role: this module's synonyms first, then the registry's for the company roles."""
-    from clientbase.registry.mapping import normalise_header
-    from clientbase.registry.synonyms import SYNONYMS
+    from clientbase.imports.mapping import normalise_header
+    from clientbase.imports.synonyms import SYNONYMS
 
     index: dict[str, str] = {}
     for role, words in HEADER_SYNONYMS.items():
@@ -285,7 +285,7 @@ def header_roles(headers: Sequence[str]) -> dict[str, str]:
     """
     from rapidfuzz import fuzz, process
 
-    from clientbase.registry.mapping import normalise_header
+    from clientbase.imports.mapping import normalise_header
 
     index = _index()
     out = {}
@@ -343,7 +343,7 @@ def _from_values(
 def _settle_names(roles: dict[str, str | list[str]], columns: Mapping[str, Sequence[object]]) -> None:
     """A bare "Name" beside a given name is the family name; a name column of people's names is theirs."""
     from clientbase.dedupe.sniff import company_name_share, person_name_shares, sample
-    from clientbase.registry.mapping import normalise_header
+    from clientbase.imports.mapping import normalise_header
 
     name = roles.get("name")
     if not isinstance(name, str):

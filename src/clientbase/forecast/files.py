@@ -88,7 +88,7 @@ def _read(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int, lis
         columns = [table[c].to_pylist() for c in table.column_names]
         rows = [(i + 2, [col[i] for col in columns]) for i in range(table.num_rows)]
         return list(table.column_names), rows
-    from clientbase.registry.spreadsheet import read_table
+    from clientbase.imports.spreadsheet import read_table
 
     sheet_data = read_table(path, sheet=sheet)
     return sheet_data.headers, sheet_data.rows

@@ -172,7 +172,7 @@ def import_plan(*, store: Any, actor: Actor, path: str | Path) -> dict[str, Any]
         PermissionDeniedError: the actor is not the head.
         ValidationError: each bad row with file, row, column and value.
     """
-    from clientbase.registry.spreadsheet import read_table
+    from clientbase.imports.spreadsheet import read_table
 
     _ensure_head(actor)
     sheet = read_table(path)

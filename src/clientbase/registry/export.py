@@ -36,8 +36,8 @@ from clientbase.errors import ConfigurationError
 from clientbase.outputs import for_people, output_file, workbook, writing
 from clientbase.registry import access
 from clientbase.registry.access import Actor
+from clientbase.registry.fields import CONTACT_FIELDS, COUNTERPARTY_FIELDS
 from clientbase.registry.history import as_text
-from clientbase.registry.mapping import CONTACT_FIELDS, COUNTERPARTY_FIELDS
 from clientbase.store import Store
 
 EXPORT_COLUMNS = COUNTERPARTY_FIELDS + tuple(CONTACT_FIELDS)

@@ -347,7 +347,7 @@ def connect(
         from clientbase.store.migrate import upgrade
 
         try:
-            store.migrated = upgrade(store)
+            store.migrated = upgrade(store.engine)
         except Exception:
             store.close()
             raise

@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.ddl.impl import DefaultImpl
 
 if TYPE_CHECKING:
-    from clientbase.store.connection import Store
+    import sqlalchemy as sa
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: PostgreSQL advisory-lock key held around a migration (any fixed 64-bit number no other lock of ours uses)
@@ -33,31 +33,32 @@ class DuckDBImpl(DefaultImpl):
     __dialect__ = "duckdb"
 
 
-def alembic_config(store: Store) -> Config:
+def alembic_config(engine: sa.Engine) -> Config:
+    """Alembic's configuration for the database behind ``engine`` (the SQLAlchemy engine of a Store)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["store"] = store
+    config.attributes["engine"] = engine
     return config
 
 
-def current_revision(store: Store) -> str | None:
+def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database's schema is at (``None``: no clientbase schema yet)."""
     from alembic.runtime.migration import MigrationContext
 
-    with store.engine.connect() as conn:
+    with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 @contextlib.contextmanager
-def _migration_lock(store: Store) -> Iterator[None]:
+def _migration_lock(engine: sa.Engine) -> Iterator[None]:
     """On PostgreSQL, the advisory lock that lets one process at a time migrate; elsewhere nothing (a DuckDB
     file has one writing process)."""
-    if store.dialect != "postgresql":
+    if engine.dialect.name != "postgresql":
         yield
         return
     import sqlalchemy as sa
 
-    with store.engine.connect() as conn:
+    with engine.connect() as conn:
         conn.execute(sa.text("select pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
         conn.commit()
         try:
@@ -67,23 +68,25 @@ def _migration_lock(store: Store) -> Iterator[None]:
             conn.commit()
 
 
-def upgrade(store: Store, revision: str = "head") -> list[str]:
-    """Bring the database to ``revision`` (default: the newest); returns the revisions it ran, oldest first
-    (empty when the schema was current: another process may have migrated while this one waited)."""
+def upgrade(engine: sa.Engine, revision: str = "head") -> list[str]:
+    """Bring the database behind ``engine`` to ``revision`` (default: the newest); returns the revisions it
+    ran, oldest first (empty when the schema was current: another process may have migrated while this one
+    waited). It takes the engine, not the Store, so that opening (``connection``) imports migrating and not
+    the other way round."""
     from alembic.script import ScriptDirectory
 
-    config = alembic_config(store)
+    config = alembic_config(engine)
     script = ScriptDirectory.from_config(config)
-    with _migration_lock(store):
-        before = current_revision(store)
+    with _migration_lock(engine):
+        before = current_revision(engine)
         target = script.get_revision(revision)
         if target is not None and before == target.revision:
             return []
         command.upgrade(config, revision)
-        after = current_revision(store)
+        after = current_revision(engine)
     ran = [r.revision for r in script.iterate_revisions(after, before or "base") if r is not None][::-1]
     if ran:
-        log.info("migrated the schema of %s: %s -> %s", store.dialect, before or "empty", after)
+        log.info("migrated the schema of %s: %s -> %s", engine.dialect.name, before or "empty", after)
     return ran
 
 

@@ -3,7 +3,7 @@
 :func:`plan_import` reads the file (:mod:`.spreadsheet`), maps its columns (:mod:`.mapping`), parses the cells
 by field (:mod:`.cells`), matches each row to an existing record (:mod:`.matching`), checks access
 (:mod:`.access`) and validation (:mod:`.rules`), and returns an :class:`ImportPlan`: new / updated /
-unchanged / rejected rows with a per-field diff. Nothing is written; :func:`clientbase.registry.batch.apply`
+unchanged / rejected rows with a per-field diff. Nothing is written; :func:`clientbase.imports.batch.apply`
 writes a plan.
 
 Import semantics, chosen so that re-importing a file is harmless:
@@ -29,10 +29,12 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem
-from clientbase.registry import access, cells, history, matching, rules
+from clientbase.imports import cells, matching
+from clientbase.imports.mapping import ColumnMapping, check, suggest
+from clientbase.imports.spreadsheet import Cell, Sheet, read_table
+from clientbase.registry import access, history, rules
 from clientbase.registry.access import Actor
-from clientbase.registry.mapping import CONTACT_FIELDS, ColumnMapping, check, suggest
-from clientbase.registry.spreadsheet import Cell, Sheet, read_table
+from clientbase.registry.fields import CONTACT_FIELDS
 from clientbase.store import Store
 
 ACTIONS = ("new", "updated", "unchanged", "rejected")

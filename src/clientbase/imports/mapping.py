@@ -22,22 +22,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clientbase import schema
 from clientbase.errors import ConfigurationError
-from clientbase.registry.synonyms import SYNONYMS
-
-#: Importable fields: counterparty columns by name, and the main contact's columns as ``contact_*``.
-CONTACT_FIELDS = {
-    "contact_name": "name",
-    "contact_title": "title",
-    "contact_email": "email",
-    "contact_phone": "phone",
-}
-COUNTERPARTY_FIELDS = tuple(
-    c.name for c in schema.counterparties.columns if not c.info["field"].internal and c.name != "version"
-)
-IMPORT_FIELDS = COUNTERPARTY_FIELDS + tuple(CONTACT_FIELDS)
-
+from clientbase.imports.synonyms import SYNONYMS
+from clientbase.registry.fields import IMPORT_FIELDS
 
 FUZZY_CUTOFF = 80
 #: unit words a header may carry (``Zahlungsziel (Tage)``, ``Лимит, руб``); dropped when the whole header does not match

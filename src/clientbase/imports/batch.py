@@ -12,7 +12,7 @@ Example:
     >>> from clientbase import schema
     >>> from clientbase.store import connect
     >>> from clientbase.registry.access import Actor
-    >>> from clientbase.registry.plan import plan_import
+    >>> from clientbase.imports.plan import plan_import
     >>> store = connect("duckdb:///:memory:")
     >>> with store.begin() as conn:
     ...     _ = conn.execute(sa.insert(schema.managers).values(manager_id="M01", name="Anna", role="manager"))
@@ -46,12 +46,12 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.errors import ConflictError, NotFoundError, PermissionDeniedError
+from clientbase.imports.mapping import to_toml
+from clientbase.imports.plan import ImportPlan, RowPlan
 from clientbase.registry import history, service
 from clientbase.registry.access import Actor
 from clientbase.registry.bulk import delete_fields, delete_keys, insert_rows, update_rows
 from clientbase.registry.ids import allocating
-from clientbase.registry.mapping import to_toml
-from clientbase.registry.plan import ImportPlan, RowPlan
 from clientbase.store import Store
 
 

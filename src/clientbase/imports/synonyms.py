@@ -1,6 +1,6 @@
 """Header synonyms of every importable field, in English, German, Russian, French and Swedish.
 
-Compared after :func:`clientbase.registry.mapping.normalise_header` folds case and punctuation, so each is
+Compared after :func:`clientbase.imports.mapping.normalise_header` folds case and punctuation, so each is
 written once, in its plain form. Add a language by adding its words to each field.
 """
 

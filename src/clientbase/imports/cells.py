@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from clientbase import formats
-from clientbase.registry.spreadsheet import Cell
+from clientbase.imports.spreadsheet import Cell
 
 
 @dataclass(frozen=True)

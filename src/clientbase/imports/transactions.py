@@ -44,7 +44,7 @@ from clientbase.errors import ConfigurationError, Problem, ValidationError
 from clientbase.exchange.folder import stage_csv
 from clientbase.exchange.load import LoadReport, Staged, check_columns, load_staged, new_validator
 from clientbase.exchange.rules import ROW
-from clientbase.registry.spreadsheet import sniff_delimiter
+from clientbase.imports.spreadsheet import sniff_delimiter
 
 if TYPE_CHECKING:
     import duckdb
