@@ -1093,5 +1093,5 @@ analysis_summary = sa.Table(
     comment="The company-wide analysis of the materialised periods, written with customer_metrics.",
 )
 
-#: the tables revision 0009_dash creates
+#: the tables revision 0009 creates
 DASH_TABLES = ("analysis_summary",)

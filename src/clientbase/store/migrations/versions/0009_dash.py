@@ -7,7 +7,7 @@ Revises: 0008
 from clientbase.schema import DASH_TABLES
 from clientbase.store.migrate import create_tables
 
-revision = "0009_dash"
+revision = "0009"
 down_revision = "0008"
 
 
