@@ -42,6 +42,15 @@ def ready(client: TestClient, path: str, target: str | None = None, *, seconds: 
         time.sleep(0.3)
 
 
+def api(client: TestClient, path: str, manager_id: str, *, seconds: float = 120) -> Any:
+    """The API's answer once its computation is done (202 "ask again" until then)."""
+    headers, deadline = bearer(client, manager_id), time.monotonic() + seconds
+    while (response := client.get(path, headers=headers)).status_code == 202:
+        assert response.headers["retry-after"] and time.monotonic() < deadline, path
+        time.sleep(0.3)
+    return response
+
+
 def row(html: str, attribute: str, value: str) -> str:
     found = re.search(rf'<tr {attribute}="{re.escape(value)}"[^>]*>(.*?)</tr>', html, re.S)
     assert found, f"no row {attribute}={value}"
@@ -79,8 +88,8 @@ def test_forecast_page_equals_the_cli(cli_first: tuple[Base, dict[str, Any]]) ->
                 for key, places in (("mase", 3), ("seasonal_naive_mase", 3), ("smape", 2), ("wape", 3)):
                     assert number(b[key], places) in cells, (label, key)
                 assert money(b["bias"]) in cells
-        api = client.get("/api/v1/forecast?level=segment", headers=bearer(client, HEAD)).json()
-        assert api["series"] == json.loads(json.dumps(expected["series"]))
+        answer = api(client, "/api/v1/forecast?level=segment", HEAD).json()
+        assert answer["series"] == json.loads(json.dumps(expected["series"]))
         # the result is kept: the next view reads it without computing again
         started = time.perf_counter()
         assert client.get("/forecast?level=segment").status_code == 200
@@ -91,7 +100,7 @@ def test_a_manager_forecasts_their_own_book(client: TestClient, base: Base) -> N
     log_in(client, MANAGER)
     html = ready(client, "/forecast?level=owner")
     assert "the book of M03" in html and f'data-series="{OTHER}"' not in html
-    document = client.get("/api/v1/forecast?level=owner", headers=bearer(client, MANAGER)).json()
+    document = api(client, "/api/v1/forecast?level=owner", MANAGER).json()
     assert document["scope"]["owner_id"] == MANAGER
     assert [e["key"] for e in document["series"] if e["key"]["level"] == "owner"] == [
         {"level": "owner", "owner": MANAGER}
@@ -103,12 +112,12 @@ def test_bad_forecast_input_is_a_message_not_a_500(client: TestClient) -> None:
     for query in ("horizon=0", "horizon=abc", "level=planet", "measure=profit", "freq=day"):
         page = client.get(f"/forecast?{query}")
         assert page.status_code == 422, query
-        api = client.get(f"/api/v1/forecast?{query}", headers=bearer(client, HEAD))
-        assert api.status_code == 422 and api.json()["errors"][0]["field"], query
+        answer = api(client, f"/api/v1/forecast?{query}", HEAD)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"], query
 
 
 def _month_ahead(client: TestClient) -> str:
-    document = client.get("/api/v1/forecast?level=total&views=false", headers=bearer(client, HEAD)).json()
+    document = api(client, "/api/v1/forecast?level=total&views=false", HEAD).json()
     return str(document["series"][0]["forecast"][0]["period"])
 
 
@@ -156,9 +165,9 @@ def test_acquisition_page_equals_the_cli(cli_first: tuple[Base, dict[str, Any]])
     for client in make_client(base.url):
         log_in(client, MANAGER)
         html = ready(client, "/acquisition")
-        api = client.get("/api/v1/acquisition", headers=bearer(client, MANAGER)).json()
+        answer = api(client, "/api/v1/acquisition", MANAGER).json()
     assert 'data-vega-spec="acq-spec"' in html
-    assert api["targeted_vs_spontaneous"] == expected["targeted_vs_spontaneous"]
+    assert answer["targeted_vs_spontaneous"] == expected["targeted_vs_spontaneous"]
     shown = 0
     for pair in expected["targeted_vs_spontaneous"]:
         for mode in ("targeted", "spontaneous"):
@@ -180,8 +189,8 @@ def test_targets_page_equals_the_cli_and_exports_the_list(cli_first: tuple[Base,
         log_in(client, OTHER)
         html = ready(client, "/targets")
         exported = client.get("/targets/export.csv")
-        refused = client.get(f"/api/v1/targets?owner={MANAGER}", headers=bearer(client, OTHER))
-        xlsx = client.get("/api/v1/targets/export.xlsx", headers=bearer(client, OTHER))
+        refused = api(client, f"/api/v1/targets?owner={MANAGER}", OTHER)
+        xlsx = api(client, "/api/v1/targets/export.xlsx", OTHER)
     assert refused.status_code == 403 and expected["prospects"]
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert f"of {number(expected['open_prospects'])}" in html or expected["open_prospects"] == 0
@@ -199,12 +208,12 @@ def test_targets_page_equals_the_cli_and_exports_the_list(cli_first: tuple[Base,
 def test_the_prospect_card_shows_its_score(client: TestClient, base: Base) -> None:
     log_in(client, HEAD)
     ready(client, "/targets")
-    scored = client.get("/api/v1/targets?limit=1", headers=bearer(client, HEAD)).json()["prospects"][0]
+    scored = api(client, "/api/v1/targets?limit=1", HEAD).json()["prospects"][0]
     cid = scored["counterparty_id"]
     card = client.get(f"/customers/{cid}")
     assert f'hx-get="/customers/{cid}/score"' in card.text
     html = ready(client, f"/customers/{cid}/score")
-    score = client.get(f"/api/v1/counterparties/{cid}/score", headers=bearer(client, HEAD)).json()["score"]
+    score = api(client, f"/api/v1/counterparties/{cid}/score", HEAD).json()["score"]
     assert score["expected_value"] == scored["expected_value"]
     assert money(score["expected_value"]) in html and "score-factors" in html
     for factor in score["factors"]:
@@ -216,14 +225,23 @@ def test_the_prospect_card_shows_its_score(client: TestClient, base: Base) -> No
 
 def test_pages_and_api_on_each_engine(any_client: TestClient) -> None:
     log_in(any_client, HEAD)
-    headers = bearer(any_client, HEAD)
-    forecast = any_client.get("/api/v1/forecast?level=owner&views=false", headers=headers).json()
+    forecast = api(any_client, "/api/v1/forecast?level=owner&views=false", HEAD).json()
     assert forecast["coherent"] and forecast["series"][0]["key"] == {"level": "total"}
     html = ready(any_client, "/forecast?level=owner")
     assert money(forecast["series"][0]["forecast"][0]["mean"]) in html
     for path in ("/acquisition", "/targets"):
         assert 'role="alert"' not in ready(any_client, path), path
-    assert any_client.get("/api/v1/targets/profile", headers=headers).status_code == 200
+    assert api(any_client, "/api/v1/targets/profile", HEAD).status_code == 200
+
+
+def test_the_api_answers_202_while_it_computes(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clientbase.web import computed
+
+    monkeypatch.setattr(computed, "API_WAIT", 0.0)
+    first = client.get("/api/v1/forecast?level=region&views=false", headers=bearer(client, HEAD))
+    assert first.status_code == 202 and first.headers["retry-after"] == "5"
+    assert "ask again" in first.json()["detail"]
+    assert api(client, "/api/v1/forecast?level=region&views=false", HEAD).json()["coherent"]
 
 
 def test_jobs_keep_a_result_per_fingerprint_and_retry_only_the_unexpected() -> None:

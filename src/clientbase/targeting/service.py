@@ -9,6 +9,7 @@ analysts all, a manager their own).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,10 +272,15 @@ def narrow(
 
 
 def prospect_card(
-    *, store: Store, actor: Actor, counterparty_id: str, document: dict[str, Any] | None = None
+    *,
+    store: Store,
+    actor: Actor,
+    counterparty_id: str,
+    document: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The score and factors of a record for its card, or ``None`` when it is not an open prospect.
-    ``document``: the :func:`targets` document made for ``actor`` (computed when not given).
+    ``document``: the :func:`targets` document made for ``actor``, or a function returning it (called only
+    once the user may see the record); computed when not given.
 
     Raises:
         NotFoundError: no record ``counterparty_id`` the user may see (the words of a missing one).
@@ -282,7 +288,10 @@ def prospect_card(
     from clientbase.registry import service as registry
 
     registry.get_record(store, actor=actor, kind="counterparties", record_id=counterparty_id)
-    document = document if document is not None else targets(store=store, actor=actor)
+    if callable(document):
+        document = document()
+    if document is None:
+        document = targets(store=store, actor=actor)
     for row in document["prospects"]:
         if row["counterparty_id"] == counterparty_id:
             return {"method": document["method"], "horizon_days": document["horizon_days"], **row}

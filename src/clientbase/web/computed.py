@@ -17,6 +17,27 @@ from clientbase.accounts.sessions import Identity
 from clientbase.forecast.service import ForecastOptions
 from clientbase.web.jobs import Job, Jobs
 
+#: how long an API call waits for a computation before it answers 202 "ask again"
+API_WAIT = 8.0
+
+
+class Computing(Exception):
+    """A result the API is still computing: answered 202 with ``Retry-After`` (``web/errors.py``)."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(
+            f"Still computing ({job.running_for:.0f} s so far; kept once done until the data change): "
+            "ask again in a few seconds."
+        )
+        self.job = job
+
+
+def ready(job: Job) -> Any:
+    """The job's result; :class:`Computing` while it runs, its library error if it failed."""
+    if not job.done:
+        raise Computing(job)
+    return job.value
+
 
 def _jobs(request: Request) -> Jobs:
     jobs: Jobs = request.app.state.jobs
@@ -27,7 +48,9 @@ def _scope(user: Identity) -> str | None:
     return None if user.actor.sees_all else user.actor.manager_id
 
 
-def forecast(request: Request, user: Identity, options: ForecastOptions, *, wait: bool = False) -> Job:
+def forecast(
+    request: Request, user: Identity, options: ForecastOptions, *, wait: bool | float = False
+) -> Job:
     """:func:`clientbase.forecast.service.forecast_base` for ``options`` as ``user``."""
     from clientbase.forecast.service import forecast_base
 
@@ -41,13 +64,19 @@ def forecast(request: Request, user: Identity, options: ForecastOptions, *, wait
 
 
 def forecast_document(job: Job) -> dict[str, Any]:
-    """The JSON document of a finished forecast job, made once."""
+    """The JSON document of a finished forecast job, made once (:class:`Computing` while it runs)."""
+    ready(job)
     document: dict[str, Any] = job.derive("document", lambda result: result.document())
     return document
 
 
 def plan_forecast(
-    request: Request, user: Identity, *, measure: str = "net_revenue", horizon: int = 12, wait: bool = False
+    request: Request,
+    user: Identity,
+    *,
+    measure: str = "net_revenue",
+    horizon: int = 12,
+    wait: bool | float = False,
 ) -> Job:
     """The customer-level forecast a plan is set against (:func:`clientbase.forecast.plan.plan_options`)."""
     from clientbase.forecast.plan import plan_options
@@ -61,7 +90,7 @@ def acquisition(
     *,
     as_of: dt.date | None = None,
     since: dt.date | None = None,
-    wait: bool = False,
+    wait: bool | float = False,
 ) -> Job:
     """:func:`clientbase.targeting.service.acquisition` (company figures: one result for every role)."""
     from clientbase.targeting import service
@@ -75,7 +104,7 @@ def acquisition(
     )
 
 
-def targets(request: Request, user: Identity, *, wait: bool = False) -> Job:
+def targets(request: Request, user: Identity, *, wait: bool | float = False) -> Job:
     """:func:`clientbase.targeting.service.targets` of every prospect ``user`` may see (narrow it with
     :func:`clientbase.targeting.service.narrow`)."""
     from clientbase.targeting import service

@@ -153,8 +153,16 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     return _respond(request, 500, body)
 
 
+async def on_computing(request: Request, exc: Exception) -> Response:
+    """A long computation not done yet (:class:`clientbase.web.computed.Computing`): 202, ask again."""
+    return JSONResponse({"detail": str(exc)}, status_code=202, headers={"Retry-After": "5"})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    from clientbase.web.computed import Computing
+
+    app.add_exception_handler(Computing, on_computing)
     app.add_exception_handler(ClientbaseError, on_clientbase_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

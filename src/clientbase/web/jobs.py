@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,9 +85,12 @@ class Jobs:
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, fingerprint: str, compute: Callable[[], Any], *, wait: bool = False) -> Job:
+    def get(
+        self, key: Hashable, fingerprint: str, compute: Callable[[], Any], *, wait: bool | float = False
+    ) -> Job:
         """The job of ``key`` on the data ``fingerprint``, started if there is none (or it failed
-        unexpectedly); with ``wait`` it is finished when returned."""
+        unexpectedly); with ``wait=True`` it is finished when returned, with ``wait`` seconds it may still
+        be running after them."""
         with self._lock:
             job = self._jobs.get(key)
             stale = job is None or job.fingerprint != fingerprint
@@ -100,8 +104,8 @@ class Jobs:
             else:
                 self._jobs.move_to_end(key)
             assert job is not None
-        if wait:
-            job.future.exception()  # waits; the caller reads .value (which raises) or .error
+        if wait is not False:
+            futures.wait([job.future], timeout=None if wait is True else float(wait))
         return job
 
     @staticmethod
@@ -117,7 +121,7 @@ class Jobs:
         finally:
             log.info("background computation took %.1f s", time.perf_counter() - started)
 
-    def of(self, store: Any, key: Hashable, compute: Callable[[], Any], *, wait: bool = False) -> Job:
+    def of(self, store: Any, key: Hashable, compute: Callable[[], Any], *, wait: bool | float = False) -> Job:
         """:meth:`get` on the current fingerprint of ``store``'s data."""
         from clientbase.decisions.customer_metrics import fingerprint
 

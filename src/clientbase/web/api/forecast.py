@@ -21,7 +21,7 @@ from clientbase.web.api.analysis import json_response
 from clientbase.web.api.models import ERRORS
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["forecast"], responses={k: ERRORS[k] for k in (400, 401, 403, 422)})
+router = APIRouter(tags=["forecast"], responses={k: ERRORS[k] for k in (202, 400, 401, 403, 422)})
 
 Measure = Literal["net_revenue", "quantity", "orders", "net_contribution"]
 Level = Literal["total", "segment", "region", "owner", "acquisition_mode", "customer"]
@@ -52,7 +52,9 @@ def forecast(
     options = ForecastOptions(
         horizon=horizon, freq=freq, measure=measure, levels=levels, as_of=as_of, views=views
     )
-    return json_response(computed.forecast_document(computed.forecast(request, user, options, wait=True)))
+    return json_response(
+        computed.forecast_document(computed.forecast(request, user, options, wait=computed.API_WAIT))
+    )
 
 
 class PlanLine(BaseModel):
@@ -122,8 +124,8 @@ def plan_vs_forecast(
         measure=measure,
         horizon=horizon,
         top=top,
-        forecast=lambda: (
-            computed.plan_forecast(request, user, measure=measure, horizon=horizon, wait=True).value
+        forecast=lambda: computed.ready(
+            computed.plan_forecast(request, user, measure=measure, horizon=horizon, wait=computed.API_WAIT)
         ),
     )
     return json_response(document)

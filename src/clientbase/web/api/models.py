@@ -180,5 +180,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "No such record, or one you may not see"),
         (409, "Changed by someone else since it was read; nothing was written"),
         (422, "A value breaks a rule; errors lists field, value and reason"),
+        (202, "Still computing (a forecast or the prospect models); ask again after Retry-After seconds"),
     )
 }

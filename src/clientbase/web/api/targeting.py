@@ -21,7 +21,7 @@ from clientbase.web.api.analysis import json_response
 from clientbase.web.api.models import ERRORS
 from clientbase.web.deps import StoreDep, UserDep
 
-router = APIRouter(tags=["targeting"], responses={k: ERRORS[k] for k in (400, 401, 403, 404, 422)})
+router = APIRouter(tags=["targeting"], responses={k: ERRORS[k] for k in (202, 400, 401, 403, 404, 422)})
 
 Owner = Annotated[
     str | None, Query(max_length=64, pattern=r"^[^\x00]*$", description="Only this owner's prospects")
@@ -41,7 +41,9 @@ def acquisition(
 ) -> Response:
     """Acquisition in profit: cohorts by channel, mode and month, targeted against spontaneous per channel,
     the campaigns (company figures every role reads)."""
-    return json_response(computed.acquisition(request, user, as_of=as_of, since=since, wait=True).value)
+    return json_response(
+        computed.ready(computed.acquisition(request, user, as_of=as_of, since=since, wait=computed.API_WAIT))
+    )
 
 
 @router.get("/targets")
@@ -55,7 +57,7 @@ def targets(
     """The open prospects you may see (a manager: their own), ranked by expected value, with P(convert),
     the expected 12-month net contribution if won, the cost to win and the factors; the validation and
     the profile beside them."""
-    document = computed.targets(request, user, wait=True).value
+    document = computed.ready(computed.targets(request, user, wait=computed.API_WAIT))
     return json_response(service.narrow(document, actor=user.actor, owner=owner, limit=limit, offset=offset))
 
 
@@ -63,7 +65,7 @@ def targets(
 def validation(request: Request, user: UserDep) -> Response:
     """The time-split validation of the prospect models (AUC, Brier, calibration, lift, profit captured)
     and the fields each model kept."""
-    document = computed.targets(request, user, wait=True).value
+    document = computed.ready(computed.targets(request, user, wait=computed.API_WAIT))
     keys = ("as_of", "method", "reason", "horizon_days", "validation", "fields")
     return json_response({k: document[k] for k in keys})
 
@@ -71,7 +73,7 @@ def validation(request: Request, user: UserDep) -> Response:
 @router.get("/targets/profile")
 def profile(request: Request, user: UserDep) -> Response:
     """The profile of customers worth winning, in words and numbers, best first."""
-    document = computed.targets(request, user, wait=True).value
+    document = computed.ready(computed.targets(request, user, wait=computed.API_WAIT))
     return json_response({k: document[k] for k in ("as_of", "method", "currency", "profile")})
 
 
@@ -86,7 +88,9 @@ def export(
 
 def export_file(request: Request, store: StoreDep, user: UserDep, fmt: str, owner: str | None) -> Response:
     """The "work this list" file of the kept targets document (:func:`clientbase.targeting.export.write_list`)."""
-    document = service.narrow(computed.targets(request, user, wait=True).value, actor=user.actor, owner=owner)
+    document = service.narrow(
+        computed.ready(computed.targets(request, user, wait=computed.API_WAIT)), actor=user.actor, owner=owner
+    )
     folder = Path(tempfile.mkdtemp(prefix="clientbase-targets-"))
     path = folder / f"prospects.{fmt}"
     write_list(store, document, path)
@@ -102,8 +106,10 @@ def export_file(request: Request, store: StoreDep, user: UserDep, fmt: str, owne
 @router.get("/counterparties/{counterparty_id}/score")
 def score(request: Request, store: StoreDep, user: UserDep, counterparty_id: str) -> Response:
     """A record's score and factors (``{"score": null}`` when it is not an open prospect)."""
-    document = computed.targets(request, user, wait=True).value
     card = service.prospect_card(
-        store=store, actor=user.actor, counterparty_id=counterparty_id, document=document
+        store=store,
+        actor=user.actor,
+        counterparty_id=counterparty_id,
+        document=lambda: computed.ready(computed.targets(request, user, wait=computed.API_WAIT)),
     )
     return json_response({"counterparty_id": counterparty_id, "score": card})
