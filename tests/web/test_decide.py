@@ -212,3 +212,24 @@ def test_scenario_form_errors_at_the_field_save_list_compare(client: TestClient)
         "/api/v1/scenarios/run", json={"definition": "name = 3"}, headers=bearer(client, MANAGER)
     )
     assert api_bad.status_code == 422 and api_bad.json()["errors"][0]["field"] == "name"
+
+
+def test_a_base_without_sales_says_so_on_every_page(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from clientbase import schema
+    from clientbase.store import connect
+
+    url = f"duckdb:///{tmp_path}/empty.duckdb"
+    with connect(url) as store, store.begin() as conn:
+        conn.execute(
+            sa.insert(schema.managers).values(manager_id=HEAD, name="Head", role="head", active=True)
+        )
+    for client in make_client(url):
+        csrf = log_in(client, HEAD)
+        for path in ("/actions", "/by-manager", "/matrix"):
+            page = client.get(path)
+            assert page.status_code == 200 and "nothing to decide on yet" in page.text, path
+        run = client.post("/scenarios", data={"csrf_token": csrf, "name": "x", "discount_points": "-2"})
+        assert run.status_code == 422 and "no order lines" in run.text
+        assert client.get("/api/v1/actions", headers=bearer(client, HEAD)).status_code == 400

@@ -16,7 +16,7 @@ from clientbase.decisions import current, saved_scenarios, tasks
 from clientbase.decisions.matrix import LEVERS, QUADRANTS
 from clientbase.decisions.projection import LINES
 from clientbase.decisions.scenario import FORM_FIELDS, form_defaults, scenario_from_form
-from clientbase.errors import ConflictError, Problem, ValidationError
+from clientbase.errors import ConfigurationError, ConflictError, Problem, ValidationError
 from clientbase.schema import ACTION_CODES, TASK_STATUSES
 from clientbase.web.charts import chart_block, matrix_scatter
 from clientbase.web.deps import StoreDep, UserDep
@@ -91,6 +91,14 @@ def _worklist_page(
     return render(request, "decide/actions.html", context, status_code=status_code)
 
 
+def _no_analysis(
+    request: Request, exc: ConfigurationError, title: str, *, fragment: bool = False
+) -> Response:
+    """A base with nothing to analyse yet (no sales, so no default period): say so on the page."""
+    context = {"title": title, "detail": str(exc), "fragment": fragment}
+    return render(request, "decide/no_analysis.html", context)
+
+
 @router.get("/actions")
 def my_actions(
     request: Request,
@@ -101,7 +109,10 @@ def my_actions(
     status: Filter = "",
     done: Filter = "",
 ) -> Response:
-    return _worklist_page(request, store, user, owner=owner, code=code, status=status, done=done)
+    try:
+        return _worklist_page(request, store, user, owner=owner, code=code, status=status, done=done)
+    except ConfigurationError as exc:
+        return _no_analysis(request, exc, "My actions")
 
 
 @router.post("/actions/publish")
@@ -148,14 +159,20 @@ async def move_task(request: Request, store: StoreDep, user: UserDep, task_id: s
 
 @router.get("/by-manager")
 def by_manager(request: Request, store: StoreDep, user: UserDep) -> Response:
-    view = current.overview(store, actor=user.actor)
+    try:
+        view = current.overview(store, actor=user.actor)
+    except ConfigurationError as exc:
+        return _no_analysis(request, exc, "Actions and tasks by manager")
     used = [c for c in ACTION_CODES if any(row["by_code"][c] for row in view.rows())]
     return render(request, "decide/by_manager.html", {"view": view, "rows": view.rows(), "codes": used})
 
 
 @router.get("/matrix")
 def matrix(request: Request, store: StoreDep, user: UserDep) -> Response:
-    m = current.matrix(store, actor=user.actor)
+    try:
+        m = current.matrix(store, actor=user.actor)
+    except ConfigurationError as exc:
+        return _no_analysis(request, exc, "The customer matrix")
     quadrants = m.quadrants()
     description = (
         f"{len(m.points)} customers by cost-to-serve (% of net revenue, split at {m.cost_threshold_pct} %) and "
@@ -229,6 +246,8 @@ async def run_scenario(request: Request, store: StoreDep, user: UserDep) -> Resp
         return _scenario_page(
             request, store, user, values=values, errors=errors_by_field(exc), status_code=422
         )
+    except ConfigurationError as exc:  # nothing to project on yet (no sales)
+        return _scenario_page(request, store, user, values=values, errors={"": [str(exc)]}, status_code=422)
     if saved is not None:
         return RedirectResponse(f"/scenarios/{saved.scenario_id}?saved=1", status_code=303)
     return _scenario_page(request, store, user, values=values, result=result.as_dict())
@@ -265,7 +284,10 @@ def saved_scenario(
 
 @router.get("/customers/{counterparty_id}/actions")
 def card_actions(request: Request, store: StoreDep, user: UserDep, counterparty_id: str) -> Response:
-    found = current.for_customer(store, actor=user.actor, counterparty_id=counterparty_id)
+    try:
+        found = current.for_customer(store, actor=user.actor, counterparty_id=counterparty_id)
+    except ConfigurationError as exc:
+        return _no_analysis(request, exc, "Actions", fragment=is_htmx(request))
     context = {"found": found, "counterparty_id": counterparty_id}
     template = "decide/_card_actions.html" if is_htmx(request) else "decide/card_actions.html"
     return render(request, template, context)
