@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from clientbase import schema
 from clientbase.decisions import customer_metrics
-from clientbase.errors import PermissionDeniedError, Problem, ValidationError
+from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem, ValidationError
 from clientbase.store import Store
 
 cp, cm, mg = schema.counterparties, schema.customer_metrics, schema.managers
@@ -60,6 +60,14 @@ PNL_COLUMNS = (
     "change",
 )
 PERIOD_FIELDS = ("from", "to", "as_of", "compare_from", "compare_to")
+#: the CLI's option names in the analysis' messages, as the page and the API name the fields
+OPTIONS = {
+    "--compare-from": "compare_from",
+    "--compare-to": "compare_to",
+    "--as-of": "as_of",
+    "--from": "from",
+    "--to": "to",
+}
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -456,14 +464,20 @@ def _analyze(store: Store, choice: PeriodChoice) -> Any:
     problems = choice.problems()
     if problems:
         raise ValidationError(problems)
-    return analyze(
-        store,
-        start=choice.start,
-        end=choice.end,
-        as_of=choice.as_of,
-        compare_start=choice.compare_start,
-        compare_end=choice.compare_end,
-    )
+    try:
+        return analyze(
+            store,
+            start=choice.start,
+            end=choice.end,
+            as_of=choice.as_of,
+            compare_start=choice.compare_start,
+            compare_end=choice.compare_end,
+        )
+    except ConfigurationError as exc:  # what only the data can say (no orders yet: no default period)
+        text = str(exc)
+        for option, name in OPTIONS.items():
+            text = text.replace(option, name)
+        raise ValidationError([Problem("period", None, "to", None, f"required: {text}")]) from exc
 
 
 def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = None) -> AnalysisView:
