@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES
 from clientbase.decisions import customer_metrics
 from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem, ValidationError
 from clientbase.store import Store
@@ -36,17 +37,8 @@ from clientbase.store import Store
 cp, cm, mg = schema.counterparties, schema.customer_metrics, schema.managers
 #: rows in each of the dashboard's work lists
 WORK_LIST = 10
-#: the attributes the analysis table shows and filters by (the roll-ups' and the channel)
-ATTRIBUTES = (
-    "segment",
-    "industry",
-    "region",
-    "owner_id",
-    "acquisition_channel",
-    "acquisition_mode",
-    "size_band",
-    "status",
-)
+#: the attributes the analysis table shows and filters by: the roll-ups' and the status
+ATTRIBUTES = (*ROLLUP_ATTRIBUTES, "status")
 #: the P&L columns of the analysis table
 PNL_COLUMNS = (
     "net_revenue",
@@ -537,20 +529,8 @@ def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = Non
 
 # -- customer value ----------------------------------------------------------------------------------------
 
-VALUE_COLUMNS = (
-    "rfm_segment",
-    "abc_revenue",
-    "abc_profit",
-    "xyz",
-    "clv",
-    "p_alive",
-    "expected_purchases_90d",
-    "avg_days_to_pay",
-    "days_over_terms",
-    "share_paid_late",
-    "dso",
-    "receivables",
-)
+#: the customer-value columns of the value page: the materialised ones, the CLV and the receivables
+VALUE_COLUMNS = (*customer_metrics.VALUE_COLUMNS, "clv", "receivables")
 
 
 def value_view(store: Store, *, actor: Any) -> dict[str, Any]:
