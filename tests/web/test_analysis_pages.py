@@ -307,3 +307,25 @@ def test_value_page_shows_the_clis_numbers(any_base: Base) -> None:
         own = client.get("/api/v1/value").json()
         assert own["scope"] == "own" and 0 < len(own["customers"]) < len(api["customers"])
         assert {c["owner_id"] for c in own["customers"]} == {MANAGER}
+
+
+def test_an_empty_base_asks_for_the_periods_at_the_field(tmp_path: Any) -> None:
+    import sqlalchemy as sa
+
+    from clientbase import schema
+    from clientbase.store import connect
+
+    url = f"duckdb:///{tmp_path}/empty.duckdb"
+    with connect(url, create=True) as store, store.begin() as conn:
+        conn.execute(
+            sa.insert(schema.managers).values(manager_id=HEAD, name="Head", role="head", active=True)
+        )
+    for client in make_client(url):
+        log_in(client, HEAD)
+        board = client.get("/")
+        assert board.status_code == 200 and "has not been computed yet" in board.text
+        page = client.get("/analysis")
+        assert page.status_code == 422
+        assert 'aria-describedby="to-error"' in page.text and "no order lines" in page.text
+        assert "--from" not in page.text  # the fields' names, not the CLI's options
+        assert client.get("/value").status_code == 200

@@ -164,7 +164,8 @@ def test_analysis_is_the_cli_document(any_client: TestClient) -> None:
         params={"to": "2099-01-01", "as_of": "2000-01-01"},
         headers=bearer(any_client, HEAD),
     )
-    assert early.status_code == 400 and "--as-of" in early.json()["detail"]
+    assert early.status_code == 422  # said at the field, as the analysis page does
+    assert [e["field"] for e in early.json()["errors"]] == ["as_of"]
 
 
 def test_pnl_is_the_analysis_customer(any_client: TestClient, any_base: Base) -> None:

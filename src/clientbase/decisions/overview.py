@@ -29,24 +29,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES
 from clientbase.decisions import customer_metrics
-from clientbase.errors import PermissionDeniedError, Problem, ValidationError
+from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem, ValidationError
 from clientbase.store import Store
 
 cp, cm, mg = schema.counterparties, schema.customer_metrics, schema.managers
 #: rows in each of the dashboard's work lists
 WORK_LIST = 10
-#: the attributes the analysis table shows and filters by (the roll-ups' and the channel)
-ATTRIBUTES = (
-    "segment",
-    "industry",
-    "region",
-    "owner_id",
-    "acquisition_channel",
-    "acquisition_mode",
-    "size_band",
-    "status",
-)
+#: the attributes the analysis table shows and filters by: the roll-ups' and the status
+ATTRIBUTES = (*ROLLUP_ATTRIBUTES, "status")
 #: the P&L columns of the analysis table
 PNL_COLUMNS = (
     "net_revenue",
@@ -60,6 +52,14 @@ PNL_COLUMNS = (
     "change",
 )
 PERIOD_FIELDS = ("from", "to", "as_of", "compare_from", "compare_to")
+#: the CLI's option names in the analysis' messages, as the page and the API name the fields
+OPTIONS = {
+    "--compare-from": "compare_from",
+    "--compare-to": "compare_to",
+    "--as-of": "as_of",
+    "--from": "from",
+    "--to": "to",
+}
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -456,14 +456,20 @@ def _analyze(store: Store, choice: PeriodChoice) -> Any:
     problems = choice.problems()
     if problems:
         raise ValidationError(problems)
-    return analyze(
-        store,
-        start=choice.start,
-        end=choice.end,
-        as_of=choice.as_of,
-        compare_start=choice.compare_start,
-        compare_end=choice.compare_end,
-    )
+    try:
+        return analyze(
+            store,
+            start=choice.start,
+            end=choice.end,
+            as_of=choice.as_of,
+            compare_start=choice.compare_start,
+            compare_end=choice.compare_end,
+        )
+    except ConfigurationError as exc:  # what only the data can say (no orders yet: no default period)
+        text = str(exc)
+        for option, name in OPTIONS.items():
+            text = text.replace(option, name)
+        raise ValidationError([Problem("period", None, "to", None, f"required: {text}")]) from exc
 
 
 def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = None) -> AnalysisView:
@@ -523,20 +529,8 @@ def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = Non
 
 # -- customer value ----------------------------------------------------------------------------------------
 
-VALUE_COLUMNS = (
-    "rfm_segment",
-    "abc_revenue",
-    "abc_profit",
-    "xyz",
-    "clv",
-    "p_alive",
-    "expected_purchases_90d",
-    "avg_days_to_pay",
-    "days_over_terms",
-    "share_paid_late",
-    "dso",
-    "receivables",
-)
+#: the customer-value columns of the value page: the materialised ones, the CLV and the receivables
+VALUE_COLUMNS = (*customer_metrics.VALUE_COLUMNS, "clv", "receivables")
 
 
 def value_view(store: Store, *, actor: Any) -> dict[str, Any]:

@@ -112,7 +112,12 @@ def analysis_page(request: Request, store: StoreDep, user: UserDep) -> Response:
     except ValidationError as exc:
         errors = errors_by_field(exc)
         choice = overview.PeriodChoice()
-    view = _view(request, store, user, choice)
+    try:
+        view = _view(request, store, user, choice)
+    except ValidationError as exc:  # what only the data can say: the form again, the message at its field
+        asked = {k: params.get(k, "") for k in overview.PERIOD_FIELDS}
+        context = {"errors": {**errors, **errors_by_field(exc)}, "periods": asked}
+        return render(request, "analysis/no_periods.html", context, status_code=422)
     try:
         sort, limit, offset = _page_args(request, PNL_COLUMNS, "-net_contribution")
         query = listing.ListQuery.parse(
