@@ -119,7 +119,7 @@ def main() -> None:
         out = subprocess.run(
             [sys.executable, __file__, "--child", engine, n],
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # the child's errors go to this stderr
             text=True,
             env=env,
         )
