@@ -54,6 +54,27 @@ def test_the_page_and_the_api_show_the_clis_numbers(base: Base) -> None:
         assert item["change"].split(":")[0] in page.text.replace("&#39;", "'")
 
 
+def test_the_heads_dashboard_carries_the_overall_score(base: Base) -> None:
+    """Issue 18.4: the dashboard's part asks until the background check is done, then shows the CLI's
+    overall score; a manager's dashboard has no such part and the part itself refuses them."""
+    import time
+
+    overall = _cli_document(base.url)["overall"]
+    for client in make_client(base.url):
+        log_in(client, HEAD)
+        assert 'hx-get="/dashboard/health"' in client.get("/").text
+        deadline = time.monotonic() + 300
+        while 'id="health-overall"' not in (part := client.get("/dashboard/health").text):
+            assert 'hx-get="/dashboard/health"' in part  # still computing: the part asks again
+            assert time.monotonic() < deadline, part
+            time.sleep(0.5)
+        shown = re.search(r'id="health-overall">(\d+)<', part)
+        assert shown is not None and int(shown.group(1)) == round(overall)
+        log_in(client, MANAGER)
+        assert "/dashboard/health" not in client.get("/").text
+        assert client.get("/dashboard/health").status_code == 403
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 def test_the_five_steps_side_by_side_in_chromium(
     base: Base, tmp_path_factory: pytest.TempPathFactory

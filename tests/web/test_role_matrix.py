@@ -89,6 +89,7 @@ RULES = {
     ("GET", "/api/v1/dashboard"): anyone,
     ("GET", "/"): anyone,
     ("GET", "/dashboard/quality"): anyone,
+    ("GET", "/dashboard/health"): sees_all,
     ("GET", "/analysis"): sees_all,
     ("GET", "/analysis/report.{fmt}"): sees_all,
     ("GET", "/value"): anyone,

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -193,24 +194,34 @@ def improve_first(steps: dict[str, Step], count: int = IMPROVE_FIRST) -> list[Im
     return found[:count]
 
 
-def overall_score(store: Any, actor: Actor, *, wait: bool = True) -> float | None:
-    """The overall health score (0-100) for the head's dashboard; ``None`` for a manager (the check is
-    the head's and the analysts') or when nothing could be scored on this base.
+@dataclass(frozen=True)
+class OverallScore:
+    """The overall score as the dashboard shows it: ``ready`` once a check of the current data is done,
+    ``score`` its overall score (``None``: nothing on this base could be scored)."""
+
+    ready: bool
+    score: float | None
+
+
+def overall_score(store: Any, actor: Actor, *, wait: bool = True) -> OverallScore:
+    """The overall health score (0-100) for the head's dashboard.
 
     ``wait=False`` never makes the caller wait for a check: it returns the score of a check of the current
-    data already in memory, else ``None`` while one check runs in a background thread (started once), so a
-    page can show the score as soon as it is there.
+    data already in memory, else ``ready=False`` while one check runs in a background thread (started once),
+    so a page can show the score as soon as it is there.
+
+    Raises:
+        PermissionDeniedError: a manager asks (the check compares the managers).
     """
-    if not actor.sees_all:
-        return None
+    _check_reader(actor)
     if wait:
-        return health(store, actor=actor).overall
+        return OverallScore(True, health(store, actor=actor).overall)
     key = _key(store, None, HealthSettings(), False, False)
     with _LOCK:
         if key in _CACHE:
-            return _CACHE[key].overall
+            return OverallScore(True, _CACHE[key].overall)
         if key in _RUNNING:
-            return None
+            return OverallScore(False, None)
         _RUNNING.add(key)
 
     def run() -> None:
@@ -223,4 +234,4 @@ def overall_score(store: Any, actor: Actor, *, wait: bool = True) -> float | Non
                 _RUNNING.discard(key)
 
     threading.Thread(target=run, name="health-check", daemon=True).start()
-    return None
+    return OverallScore(False, None)

@@ -89,6 +89,16 @@ def dashboard(request: Request, store: StoreDep, user: UserDep) -> Response:
     return render(request, "dashboard/index.html", context)
 
 
+@router.get("/dashboard/health")
+def health_score(request: Request, store: StoreDep, user: UserDep) -> Response:
+    """The overall score of the five steps (the head's and analysts'): shown once the background check of
+    the current data is done; until then the part asks again."""
+    from clientbase.decisions.health.service import overall_score
+
+    score = overall_score(store, user.actor, wait=False)
+    return render(request, "dashboard/_health.html", {"health": score})
+
+
 @router.get("/dashboard/quality")
 def quality(request: Request, store: StoreDep, user: UserDep) -> Response:
     """The fix-first lists (an audit of every record: at most five minutes old, per user)."""
