@@ -21,13 +21,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from clientbase import __version__
+from clientbase.imports.uploads import Limits
 from clientbase.store import Store, connect
 from clientbase.web import api, errors, pages
 from clientbase.web.cache import TimedCache
+from clientbase.web.importing import Jobs, PlanCache
 from clientbase.web.navigation import NavItem
 from clientbase.web.refresher import Refresher
 from clientbase.web.security import SecurityHeaders
 from clientbase.web.settings import WebSettings
+from clientbase.web.uploads import UploadStore
 
 STATIC = Path(__file__).with_name("static")
 
@@ -67,6 +70,7 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             yield
         finally:
             refresher.stop()
+            app.state.jobs.shutdown()
             if owns_store:
                 app.state.store.close()
                 app.state.store = None
@@ -83,6 +87,9 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app.state.settings = settings
     app.state.cache = TimedCache(60)
     app.state.store = quiet(store if store is not None else connect(settings.db_url))
+    app.state.uploads = UploadStore(limits=Limits(upload_bytes=settings.max_upload_bytes))
+    app.state.plans = PlanCache()
+    app.state.jobs = Jobs()
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
         module = importlib.import_module(f"clientbase.web.api.{name}")

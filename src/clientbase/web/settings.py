@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clientbase.imports.uploads import MAX_UPLOAD_BYTES
 from clientbase.store import DEFAULT_URL
 
 
@@ -22,3 +23,5 @@ class WebSettings:
     #: refresh the materialised analysis when the app starts (tests turn it off and refresh themselves)
     refresh_on_start: bool = True
     title: str = "clientbase"
+    #: the largest file the import pages and API accept (refused while it streams in)
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
