@@ -128,6 +128,9 @@ def main() -> None:
         f"| API: upload + dry run + apply (uvicorn, HTTP) | {steps['upload']:.2f} | {steps['dry run']:.2f} | "
         f"{steps['apply']:.2f} | {steps['total']:.2f} | {steps['total'] / cli_s:.2f} |",
         "",
+        "Runs, CLI / API: "
+        + ", ".join(f"{c:.1f} / {a['total']:.1f}" for c, a in zip(cli, api, strict=True))
+        + " s. "
         "The page takes the API's steps through the same service (its dry run and apply run in the server's thread "
         "pool and are polled); the apply writes the plan of the dry run it follows, so the file is read and "
         "matched once, as in the CLI.",

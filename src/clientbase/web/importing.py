@@ -94,6 +94,7 @@ class PlanCache:
     """The last dry run of each upload (few, in memory), keyed by upload and the mapping used."""
 
     def __init__(self, size: int = 16) -> None:
+        self.size = size
         self._items: OrderedDict[str, tuple[str, service.ImportOutcome]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -101,12 +102,13 @@ class PlanCache:
         with self._lock:
             self._items[upload_id] = (key, outcome)
             self._items.move_to_end(upload_id)
-            while len(self._items) > 16:
+            while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def take(self, upload_id: str, key: str) -> service.ImportOutcome | None:
+    def get(self, upload_id: str, key: str) -> service.ImportOutcome | None:
+        """The dry run of ``upload_id`` if it was made with the mapping ``key``."""
         with self._lock:
-            found = self._items.pop(upload_id, None)
+            found = self._items.get(upload_id)
         return found[1] if found and found[0] == key else None
 
     def drop(self, upload_id: str) -> None:
@@ -148,19 +150,15 @@ def run_step(
     """Dry-run or apply ``upload`` as ``user``; an apply of a spreadsheet reuses the dry run it follows."""
     actor = user.actor
     if upload.kind != "counterparties":
-        try:
-            load = service.load_transactions(
-                store,
-                actor=actor,
-                path=upload.path,
-                table=upload.kind,
-                dry_run=not apply,
-                skip_invalid=skip_invalid or not apply,
-            )
-        except ValidationError as exc:
-            if not apply:
-                raise
-            raise ValidationError(exc.problems, total=exc.total) from None
+        # the dry run reports every bad row (skip_invalid), the apply is all or nothing unless asked
+        load = service.load_transactions(
+            store,
+            actor=actor,
+            path=upload.path,
+            table=upload.kind,
+            dry_run=not apply,
+            skip_invalid=skip_invalid or not apply,
+        )
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         for table in load.tables.values():
             counts["new"] += table.inserted
@@ -177,7 +175,7 @@ def run_step(
             tables=load.as_dict(),
         )
     key = mapping_key(mapping, default_owner)
-    outcome = plans.take(upload.upload_id, key) if apply else None
+    outcome = plans.get(upload.upload_id, key) if apply else None
     if outcome is None or outcome.plan.actor != actor:
         outcome = service.import_spreadsheet(
             store,
@@ -190,6 +188,7 @@ def run_step(
         )
     if apply:
         outcome = service.apply_plan(store, outcome, skip_invalid=skip_invalid)
+        plans.drop(upload.upload_id)
     else:
         plans.put(upload.upload_id, key, outcome)
     report = _spreadsheet_report(outcome)

@@ -187,7 +187,7 @@ def list_batches(store: StoreDep, user: UserDep) -> list[dict[str, Any]]:
     return service.import_batches(store, actor=user.actor)
 
 
-@router.post("/imports/batches/{batch_id}/undo", response_model=Undone)
+@router.post("/imports/batches/{batch_id}/undo", response_model=Undone, responses={409: ERRORS[409]})
 def undo_batch(store: StoreDep, user: UserDep, batch_id: str) -> dict[str, Any]:
     """Undo an applied batch entirely (refused if a record changed since)."""
     result = service.undo_import(store, actor=user.actor, batch_id=batch_id)
