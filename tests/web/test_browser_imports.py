@@ -28,7 +28,7 @@ def _shot(s: Session, name: str) -> None:
     s.shot(name)
     docs = os.environ.get("CLIENTBASE_DOC_IMAGES")
     if docs and name in DOC_IMAGES:
-        s.page.screenshot(path=str(Path(docs) / f"{name}.png"), full_page=True)
+        s.page.screenshot(path=str(Path(docs) / f"{name}.jpg"), type="jpeg", quality=55, full_page=True)
 
 
 def _search(page: Any, url: str, text: str) -> None:
