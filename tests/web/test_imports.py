@@ -258,3 +258,27 @@ def _finished(client: TestClient, fragment: str) -> str:
         time.sleep(0.1)
         fragment = client.get(poll.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).text
     raise AssertionError("the step did not finish")
+
+
+def test_a_workbook_sheet_is_chosen(client: TestClient, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "liste.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Notizen").write_row(0, 0, ["nur Notizen"])
+    sheet = book.add_worksheet("Kunden")
+    sheet.write_row(0, 0, ["Firma", "Land", "E-Mail", "Zahlungsziel"])
+    sheet.write_row(1, 0, ["Zweites Blatt Handel GmbH", "DE", "info@zweites-blatt.example.de", 30])
+    book.close()
+    auth = bearer(client, MANAGER)
+    described = _upload(client, auth, path.name, path.read_bytes()).json()  # type: ignore[attr-defined]
+    assert described["sheets"] == ["Notizen", "Kunden"] and described["sheet"] == "Notizen"
+    chosen = client.get(f"{API}/{described['upload_id']}", headers=auth, params={"sheet": "Kunden"}).json()
+    assert (
+        chosen["headers"] == ["Firma", "Land", "E-Mail", "Zahlungsziel"]
+        and chosen["mapping"]["Firma"] == "name"
+    )
+    report = client.post(
+        f"{API}/{described['upload_id']}/dry-run", headers=auth, json={"sheet": "Kunden"}
+    ).json()
+    assert (report["new"], report["rejected"]) == (1, 0), report["errors"]
