@@ -282,3 +282,33 @@ def test_a_workbook_sheet_is_chosen(client: TestClient, tmp_path: Path) -> None:
         f"{API}/{described['upload_id']}/dry-run", headers=auth, json={"sheet": "Kunden"}
     ).json()
     assert (report["new"], report["rejected"]) == (1, 0), report["errors"]
+
+
+def test_a_saved_mapping_sent_with_the_upload_is_used(client: TestClient) -> None:
+    auth = bearer(client, MANAGER)
+    first = _upload(client, auth, "kunden.csv", MESSY_CSV).json()  # type: ignore[attr-defined]
+    toml = "[columns]\n" + "".join(f'"{h}" = "{f or ""}"\n' for h, f in _mapping(first).items())
+    sent = client.post(
+        API, headers=auth, files={"file": ("kunden.csv", MESSY_CSV), "mapping": ("map.toml", toml.encode())}
+    )
+    described = sent.json()
+    assert described["mapping"][UNMAPPED] == "credit_limit"
+    report = client.post(f"{API}/{described['upload_id']}/dry-run", headers=auth, json={}).json()
+    assert (report["new"], report["rejected"]) == (2, 1)
+    bad = client.post(API, headers=auth, files={"file": ("k.csv", MESSY_CSV), "mapping": ("m.toml", b"[x")})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "mapping"
+
+
+def test_a_plain_form_upload_without_javascript(client: TestClient) -> None:
+    """Without htmx the form posts the CSRF token as a field (Starlette parses the form first)."""
+    csrf = log_in(client, MANAGER)
+    sent = client.post(
+        "/imports",
+        data={"csrf_token": csrf, "kind": "counterparties"},
+        files={"file": ("kunden.csv", MESSY_CSV), "mapping": ("m.toml", b'[columns]\n"Firma" = "name"\n')},
+    )
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/imports/")
+    page = client.get(sent.headers["location"]).text
+    assert '<option value="name" selected>name</option>' in page
+    refused = client.post("/imports", data={"csrf_token": csrf}, files={"file": ("x.xlsx", b"MZ\x90\x00")})
+    assert refused.status_code == 422 and "Windows program" in refused.text

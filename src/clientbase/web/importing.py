@@ -85,6 +85,18 @@ def mapping_from(
     return ColumnMapping(columns=columns, sheet=sheet, encoding=encoding)
 
 
+def saved_mapping(upload: Upload, headers: list[str], sheet: str | None) -> ColumnMapping | None:
+    """The mapping file sent with the upload, for the columns of the sheet read (others: ignored), if any."""
+    from clientbase.imports import mapping as mappings
+    from clientbase.web.uploads import MAPPING_FILE
+
+    path = Path(upload.folder) / MAPPING_FILE
+    if not path.is_file():
+        return None
+    saved = mappings.load(path)
+    return mapping_from(headers, {h: saved.columns.get(h) or "" for h in headers}, sheet, saved.encoding)
+
+
 def mapping_key(mapping: ColumnMapping | None, owner: str | None) -> str:
     text = (to_toml(mapping) if mapping else "") + f"\nowner={owner}"
     return hashlib.sha256(text.encode()).hexdigest()

@@ -37,6 +37,8 @@ from clientbase.imports.uploads import Limits, SizeLimit, check_file, check_name
 MAX_FIELD_BYTES = 64 * 1024
 MAX_AGE = 6 * 3600
 FILE_FIELD = "file"
+#: a saved mapping (TOML) sent with the upload, kept beside it
+MAPPING_FILE = "mapping.toml"
 
 
 @dataclass
@@ -169,6 +171,8 @@ class UploadStore:
             path.parent.mkdir()
             receiver.file_path.rename(path)
             check_file(path, receiver.file_name, self.limits)
+            if fields.get("mapping", "").strip():
+                _save_mapping(folder, fields["mapping"])
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -177,6 +181,20 @@ class UploadStore:
         upload = Upload(upload_id, owner, kind, receiver.file_name, receiver.size, time.time(), str(folder))
         (folder / "upload.json").write_text(json.dumps(asdict(upload)), encoding="utf-8")
         return upload, fields
+
+
+def _save_mapping(folder: Path, text: str) -> None:
+    """Keep a mapping file sent with the upload (the CLI's TOML) if it reads as one."""
+    from clientbase.errors import ConfigurationError
+    from clientbase.imports import mapping
+
+    saved = folder / MAPPING_FILE
+    saved.write_text(text, encoding="utf-8")
+    try:
+        mapping.load(saved)
+    except ConfigurationError as exc:
+        reason = str(exc).replace(f"Mapping file {saved}", "The mapping file")
+        raise ValidationError([Problem("upload", None, "mapping", None, reason)]) from None
 
 
 class _Receiver:
@@ -269,6 +287,9 @@ class _Receiver:
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 if name != FILE_FIELD or self.file_name is not None:
+                    text = await value.read(MAX_FIELD_BYTES + 1)
+                    if name and len(text) <= MAX_FIELD_BYTES:
+                        self.fields[name] = text.decode("utf-8", "replace")
                     continue
                 self.file_name = Path((value.filename or "").replace("\\", "/")).name
                 self.file_path = self.folder / "receiving"

@@ -45,7 +45,9 @@ class Step(BaseModel):
     sheet: Text | None = None
     encoding: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_.:-]*$")] | None = None
     mapping: dict[Text, Text | None] | None = Field(
-        None, description="header -> field (null or empty: ignore the column); omitted: the suggestion"
+        None,
+        description="header -> field (null or empty: ignore the column); omitted: the mapping file sent "
+        "with the upload, else the suggestion",
     )
     default_owner: Annotated[str, Field(max_length=64, pattern=r"^[^\x00]*$")] | None = Field(
         None, description="owner of new records when the file has no owner column"
@@ -157,11 +159,12 @@ def describe(upload: Upload, sheet: str | None = None) -> dict[str, Any]:
     }
     if upload.kind == "counterparties":
         table, suggested = service.suggest_mapping(upload.path, sheet=sheet)
+        saved = importing.saved_mapping(upload, table.headers, table.sheet)
         out.update(
             sheets=service.sheets(upload.path),
             sheet=table.sheet,
             headers=table.headers,
-            mapping=suggested.columns,
+            mapping=(saved or suggested).columns,
             scores={k: round(v, 1) for k, v in suggested.scores.items()},
         )
     return out
@@ -214,9 +217,12 @@ def _step(
 ) -> dict[str, Any]:
     upload = uploads(request).get(user, upload_id)
     mapping = None
-    if body.mapping is not None and upload.kind == "counterparties":
+    if upload.kind == "counterparties":
         table, _ = service.suggest_mapping(upload.path, sheet=body.sheet, encoding=body.encoding)
-        mapping = importing.mapping_from(table.headers, body.mapping, table.sheet, body.encoding)
+        if body.mapping is not None:
+            mapping = importing.mapping_from(table.headers, body.mapping, table.sheet, body.encoding)
+        else:
+            mapping = importing.saved_mapping(upload, table.headers, table.sheet)
     report = importing.run_step(
         store,
         request.app.state.plans,

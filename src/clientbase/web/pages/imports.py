@@ -82,7 +82,7 @@ def _read(upload: Upload, sheet: str | None, chosen: dict[str, Any] | None) -> d
     if upload.kind != "counterparties":
         return {"headers": [], "samples": [], "mapping": None, "sheets": [], "sheet": None, "scores": {}}
     table, suggested = service.suggest_mapping(upload.path, sheet=sheet)
-    mapping = suggested
+    mapping = importing.saved_mapping(upload, table.headers, table.sheet) or suggested
     if chosen:
         picked = _chosen(upload, chosen, table.headers)
         if picked:
