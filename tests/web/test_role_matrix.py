@@ -53,7 +53,32 @@ def transfer(role: str, own: bool) -> int | str:
     return OK if role == "head" else 403  # refused for the role before the record is looked up: no leak
 
 
+def foreign_upload(role: str, own: bool) -> int | str:
+    return 404  # the matrix's upload id is no upload of the caller's session: not found, for every role
+
+
+def undo_batch(role: str, own: bool) -> int | str:
+    return 403 if role == "analyst" else 404  # analysts undo nothing; the matrix's batch id does not exist
+
+
 RULES = {
+    ("GET", "/imports"): anyone,
+    ("POST", "/imports"): anyone,
+    ("GET", "/imports/{upload_id}"): foreign_upload,
+    ("GET", "/imports/{upload_id}/mapping.toml"): foreign_upload,
+    ("POST", "/imports/{upload_id}/dry-run"): foreign_upload,
+    ("POST", "/imports/{upload_id}/apply"): foreign_upload,
+    ("GET", "/imports/{upload_id}/jobs/{job_id}"): foreign_upload,
+    ("GET", "/imports/{upload_id}/rejected.csv"): foreign_upload,
+    ("POST", "/imports/{upload_id}/discard"): foreign_upload,
+    ("POST", "/imports/batches/{batch_id}/undo"): undo_batch,
+    ("POST", "/api/v1/imports"): anyone,
+    ("GET", "/api/v1/imports/batches"): anyone,
+    ("POST", "/api/v1/imports/batches/{batch_id}/undo"): undo_batch,
+    ("GET", "/api/v1/imports/{upload_id}"): foreign_upload,
+    ("DELETE", "/api/v1/imports/{upload_id}"): foreign_upload,
+    ("POST", "/api/v1/imports/{upload_id}/dry-run"): foreign_upload,
+    ("POST", "/api/v1/imports/{upload_id}/apply"): foreign_upload,
     ("GET", "/customers"): anyone,
     ("GET", "/customers/export.{fmt}"): anyone,
     ("GET", "/customers/new"): anyone,
@@ -249,6 +274,9 @@ def _path(path: str, base: Base, own: bool, store: object = None, merges: tuple[
         .replace("{view_id}", "0" * 32)
         .replace("{name}", "email")
         .replace("{fmt}", "xlsx" if "/analysis/" in path else "csv")
+        .replace("{upload_id}", "0" * 24)
+        .replace("{job_id}", "0" * 32)
+        .replace("{batch_id}", "B20000101T000000-0000")
     )
 
 
@@ -279,6 +307,8 @@ def _call(client: TestClient, method: str, path: str, csrf: str, base: Base, own
         if path.endswith("/reject"):
             body["reason"] = "role matrix"
         if path.endswith("/publish"):
+            body = {}
+        if path.startswith("/api/v1/imports"):
             body = {}
         headers = {"X-CSRF-Token": csrf}
         kwargs: dict[str, object] = {} if method == "GET" else {"json": body}

@@ -21,14 +21,18 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from clientbase import __version__
+from clientbase.imports.uploads import Limits
 from clientbase.store import Store, connect
 from clientbase.web import api, errors, pages, reports
 from clientbase.web.cache import TimedCache
+from clientbase.web.importing import Jobs as ImportJobs
+from clientbase.web.importing import PlanCache
 from clientbase.web.jobs import Jobs
 from clientbase.web.navigation import NavItem
 from clientbase.web.refresher import Refresher
 from clientbase.web.security import SecurityHeaders
 from clientbase.web.settings import WebSettings
+from clientbase.web.uploads import UploadStore
 
 STATIC = Path(__file__).with_name("static")
 
@@ -63,6 +67,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             app.state.store = quiet(connect(settings.db_url, connections=settings.connections))
         if app.state.jobs is None:
             app.state.jobs = Jobs()
+        if app.state.import_jobs is None:
+            app.state.import_jobs = ImportJobs()
         store = app.state.store
         refresher = Refresher(
             store,
@@ -78,6 +84,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
             refresher.stop()
             app.state.jobs.close()
             app.state.jobs = None
+            app.state.import_jobs.shutdown()
+            app.state.import_jobs = None
             if owns_store:
                 app.state.store.close()
                 app.state.store = None
@@ -99,6 +107,9 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app.state.store = quiet(
         store if store is not None else connect(settings.db_url, connections=settings.connections)
     )
+    app.state.uploads = UploadStore(limits=Limits(upload_bytes=settings.max_upload_bytes))
+    app.state.plans = PlanCache()
+    app.state.import_jobs = ImportJobs()  # the import pages' dry runs and applies
     navigation: list[NavItem] = []
     for name in api.API_MODULES:
         module = importlib.import_module(f"clientbase.web.api.{name}")

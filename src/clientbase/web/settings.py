@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clientbase.imports.uploads import MAX_UPLOAD_BYTES
 from clientbase.store import DEFAULT_URL
 
 
@@ -25,3 +26,5 @@ class WebSettings:
     #: the most PostgreSQL connections this process holds (``None``: the store's default pool); ``clientbase
     #: serve --workers N`` gives each worker its share of the server's ``max_connections``
     connections: int | None = None
+    #: the largest file the import pages and API accept (refused while it streams in)
+    max_upload_bytes: int = MAX_UPLOAD_BYTES

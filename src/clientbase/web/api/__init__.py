@@ -13,5 +13,6 @@ API_MODULES = (
     "duplicates",
     "decisions",
     "health",
+    "imports",
 )
 PREFIX = "/api/v1"

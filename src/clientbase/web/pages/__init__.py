@@ -15,4 +15,5 @@ PAGE_MODULES = (
     "dashboard",
     "analysis",
     "health",
+    "imports",
 )

@@ -56,6 +56,18 @@
       }
     }
   });
+  // "Save mapping": the link carries the columns chosen in the form it names (data-save-mapping="form id")
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-save-mapping]") : null;
+    if (!link) return;
+    var form = document.getElementById(link.getAttribute("data-save-mapping"));
+    if (!form) return;
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "csrf_token" && typeof value === "string") params.append(key, value);
+    });
+    link.setAttribute("href", link.getAttribute("href").split("?")[0] + "?" + params.toString());
+  });
   // a button that asks before it submits (archive, deactivate): data-confirm="question"
   document.addEventListener("submit", function (event) {
     var ask = event.target.getAttribute("data-confirm");
