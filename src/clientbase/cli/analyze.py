@@ -56,6 +56,16 @@ CompareToOption = Annotated[
 ]
 
 
+FactsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--facts",
+        help="Read the facts (order lines, orders, activities, invoices, payments) from this Parquet lake, "
+        "one folder per table (export-folder --format parquet writes one); the registry stays in --db.",
+    ),
+]
+
+
 def run_analysis(
     db: str,
     start: dt.datetime | None,
@@ -63,12 +73,18 @@ def run_analysis(
     as_of: dt.datetime | None,
     compare_start: dt.datetime | None,
     compare_end: dt.datetime | None,
+    facts: str | None = None,
 ) -> Analysis:
     from clientbase.analytics.run import analyze
 
     with open_store(db) as store, cli_errors():
+        source: object = store
+        if facts is not None:
+            from clientbase.analytics.lake import lake_tables
+
+            source = lake_tables(store, facts)
         return analyze(
-            store,
+            source,
             start=_date(start),
             end=_date(end),
             as_of=_date(as_of),
@@ -192,6 +208,7 @@ def analyze_command(
         int, typer.Option("--top", min=1, help="Customers shown at each end of the ranking.")
     ] = 10,
     json: JsonOption = False,
+    facts: FactsOption = None,
 ) -> None:
     """Per-customer net profit (P&L), the whale curve and a bridge of why profit moved.
 
@@ -199,7 +216,7 @@ def analyze_command(
 
     Example: clientbase analyze --db duckdb:///./clientbase.duckdb --from 2024-01-01 --to 2024-12-31 --json
     """
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
     if json:
         # the per-customer arrays written column by column: with every customer the document holds millions
         # of values (the same text as json.dumps of a.document(), clientbase.analytics.jsonwriter)
@@ -226,6 +243,7 @@ def report_command(
             "--forecast", help="Add the net-revenue forecast (total, segment, owner) with its chart."
         ),
     ] = False,
+    facts: FactsOption = None,
 ) -> None:
     """Write the analysis as a self-contained HTML report (charts, no network) and/or an XLSX workbook.
 
@@ -240,7 +258,7 @@ def report_command(
         for target, example in ((out, "report.html"), (xlsx, "report.xlsx")):
             if target is not None:
                 output_file(target, what=example)
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
     forecast_document = None
     if forecast and out is not None:
         from clientbase.forecast.service import ForecastOptions, forecast_base
