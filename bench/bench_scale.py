@@ -207,7 +207,10 @@ def write_doc(rows: list[dict[str, Any]]) -> None:
             "",
             *table,
             "",
-            f"Fitted exponent of time against lines (time = c x lines^b): {fit_text or 'one size only'}.",
+            f"Fitted exponent of time against lines (time = c x lines^b) over {len(rows)} sizes: "
+            f"{fit_text or 'one size only'}. Where the smallest size is dominated by fixed costs (interpreter "
+            "start-up, the small queries, a loaded machine) this understates the growth per line: read the "
+            "exponent between the two largest sizes.",
             END,
         ]
     )
