@@ -13,9 +13,11 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    FactsOption,
     JsonOption,
     cli_errors,
     console,
+    facts_source,
     open_store,
 )
 from clientbase.cli.main import app
@@ -56,16 +58,6 @@ CompareToOption = Annotated[
 ]
 
 
-FactsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--facts",
-        help="Read the facts (order lines, orders, activities, invoices, payments) from this Parquet lake, "
-        "one folder per table (export-folder --format parquet writes one); the registry stays in --db.",
-    ),
-]
-
-
 def run_analysis(
     db: str,
     start: dt.datetime | None,
@@ -78,13 +70,8 @@ def run_analysis(
     from clientbase.analytics.run import analyze
 
     with open_store(db) as store, cli_errors():
-        source: object = store
-        if facts is not None:
-            from clientbase.analytics.lake import lake_tables
-
-            source = lake_tables(store, facts)
         return analyze(
-            source,
+            facts_source(store, facts),
             start=_date(start),
             end=_date(end),
             as_of=_date(as_of),
