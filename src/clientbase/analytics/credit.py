@@ -9,8 +9,9 @@ linear, so the engine needs no GROUP BY per invoice:
 
 and with days counted from one origin, ``sum amount x (as_of - issue) = as_of x sum amount - sum amount x
 issue``. So the engine sums amount and amount x day per (customer, span of the issue date, due-date bucket,
-invoice or credit note[, paid-date bucket]) — a few rows per customer, whatever the as-of dates — and each
-period's as-of date is applied to those rows afterwards (:func:`credit_columns`).
+invoice or credit note) for the invoices — a few rows per customer, whatever the as-of dates — and each
+period's as-of date is applied to those rows afterwards (:func:`credit_columns`); the payments, the larger
+join, are grouped by customer and span alone, with one conditional sum per as-of date (at most two).
 
 Overdue money is reported beside it, over invoices with a positive amount (not credit notes) whose due
 date is before ``as_of``: the overdue balance = their amount - what was paid on them by ``as_of``, and the
@@ -78,10 +79,12 @@ def invoice_spans(invoices: ir.Table, timeline: Timeline, as_of: Mapping[str, dt
 def payment_spans(
     invoices: ir.Table, payments: ir.Table, timeline: Timeline, as_of: Mapping[str, dt.date]
 ) -> ir.Table:
-    """Payments on the invoices of :func:`invoice_spans`, grouped by the same keys and ``paid_k`` (bucket
-    of the paid date among the days after the as-of dates): ``paid`` (cents), ``paid_days`` and
-    ``late_days`` (cents x days from the origin to the paid date, to the later of paid and due date)."""
-    dues, paid_cuts = _cuts(as_of)
+    """Payments on the invoices of :func:`invoice_spans`, per customer and ``span`` of the issue date (two
+    keys: a few rows per customer), with for each as-of date ``k`` (ascending, :func:`_cuts`) the sums over the
+    payments made on or before it: ``paid_k`` (cents), ``paid_days_k`` (cents x days from the origin to the
+    paid date) and, of those on invoices (not credit notes) due before it, ``due_paid_k`` and ``late_days_k``
+    (cents x days from the origin to the later of paid and due date)."""
+    dues, _ = _cuts(as_of)
     origin = timeline.origin
     inv = invoices.filter(timeline.in_window(invoices.issue_date))
     last = _last_day(as_of, origin)
@@ -89,23 +92,21 @@ def payment_spans(
         p_invoice_id=inv.invoice_id,
         p_customer=inv.counterparty_id,
         p_span=timeline.span(inv.issue_date),
-        p_due_k=bucket(inv.due_date, dues),
+        p_due_date=inv.due_date,
         p_charge=inv.amount > 0,
-        p_due_day=ibis.least(day_number(inv.due_date, origin), last),
     )
     j = payments.join(keys, payments.invoice_id == keys.p_invoice_id)
     paid, paid_day = _in_cents(j.amount), ibis.least(day_number(j.paid_date, origin), last)
-    return j.group_by(
-        counterparty_id=j.p_customer,
-        span=j.p_span,
-        due_k=j.p_due_k,
-        charge=j.p_charge,
-        paid_k=bucket(j.paid_date, paid_cuts),
-    ).aggregate(
-        paid=paid.sum().cast("int64"),
-        paid_days=(paid * paid_day).sum().cast("int64"),
-        late_days=(paid * ibis.greatest(paid_day, j.p_due_day)).sum().cast("int64"),
-    )
+    late_day = ibis.greatest(paid_day, ibis.least(day_number(j.p_due_date, origin), last))
+    sums = {}
+    for k, day in enumerate(dues):
+        counted = j.paid_date <= ibis.literal(day)
+        overdue = counted & j.p_charge & (j.p_due_date < ibis.literal(day))
+        sums[f"paid_{k}"] = paid.sum(where=counted).cast("int64")
+        sums[f"paid_days_{k}"] = (paid * paid_day).sum(where=counted).cast("int64")
+        sums[f"due_paid_{k}"] = paid.sum(where=overdue).cast("int64")
+        sums[f"late_days_{k}"] = (paid * late_day).sum(where=overdue).cast("int64")
+    return j.group_by(counterparty_id=j.p_customer, span=j.p_span).aggregate(**sums)
 
 
 def credit_columns(
@@ -133,20 +134,19 @@ def credit_columns(
     """
     dues, _ = _cuts(as_of)
     i_span, i_due, i_charge = invoiced.keys("span"), invoiced.keys("due_k"), invoiced.keys("charge")
-    p_span, p_due, p_charge, p_paid = (settled.keys(k) for k in ("span", "due_k", "charge", "paid_k"))
+    p_span = settled.keys("span")
     out = {}
     for label, day in as_of.items():
         k, a = dues.index(day), (day - timeline.origin).days
         inside = timeline.contains(i_span, label)
         overdue = inside & (i_due <= k) & i_charge
-        counted = timeline.contains(p_span, label) & (p_paid <= k)
-        on_overdue = counted & (p_due <= k) & p_charge
+        counted = timeline.contains(p_span, label)
         amount, due = invoiced.total("amount", inside), invoiced.total("amount", overdue)
-        paid, paid_due = settled.total("paid", counted), settled.total("paid", on_overdue)
+        paid, paid_due = settled.total(f"paid_{k}", counted), settled.total(f"due_paid_{k}", counted)
         open_days = mul(amount, a) - invoiced.total("issue_days", inside)
-        paid_days = mul(paid, a) - settled.total("paid_days", counted)
+        paid_days = mul(paid, a) - settled.total(f"paid_days_{k}", counted)
         due_days = mul(due, a) - invoiced.total("due_days", overdue)
-        paid_due_days = mul(paid_due, a) - settled.total("late_days", on_overdue)
+        paid_due_days = mul(paid_due, a) - settled.total(f"late_days_{k}", counted)
         out[f"{label}_invoiced"] = amount
         out[f"{label}_invoices"] = invoiced.total("invoices", inside)
         out[f"{label}_amount_days"] = open_days - paid_days

@@ -43,12 +43,12 @@ def _dumps(value: Any) -> str:
 
 
 def _float_text(values: Iterable[float]) -> list[str]:
-    """What json writes for each float (``float.__repr__``; NaN and infinities as json spells them)."""
-    out = list(map(float.__repr__, values))
-    for i, text in enumerate(out):
-        if text in ("nan", "inf", "-inf"):
-            out[i] = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[text]
-    return out
+    """What json writes for each float: one ``json.dumps`` of the list (its C loop, ``float.__repr__``,
+    NaN and infinities spelt as json does), split at the separator no float's text contains."""
+    floats = values if isinstance(values, list) else list(values)
+    if not floats:
+        return []
+    return json.dumps(floats)[1:-1].split(", ")
 
 
 def scaled(units: Any, places: int) -> list[str]:

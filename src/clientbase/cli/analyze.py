@@ -13,9 +13,11 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    FactsOption,
     JsonOption,
     cli_errors,
     console,
+    facts_source,
     open_store,
 )
 from clientbase.cli.main import app
@@ -63,12 +65,13 @@ def run_analysis(
     as_of: dt.datetime | None,
     compare_start: dt.datetime | None,
     compare_end: dt.datetime | None,
+    facts: str | None = None,
 ) -> Analysis:
     from clientbase.analytics.run import analyze
 
     with open_store(db) as store, cli_errors():
         return analyze(
-            store,
+            facts_source(store, facts),
             start=_date(start),
             end=_date(end),
             as_of=_date(as_of),
@@ -192,6 +195,7 @@ def analyze_command(
         int, typer.Option("--top", min=1, help="Customers shown at each end of the ranking.")
     ] = 10,
     json: JsonOption = False,
+    facts: FactsOption = None,
 ) -> None:
     """Per-customer net profit (P&L), the whale curve and a bridge of why profit moved.
 
@@ -199,7 +203,7 @@ def analyze_command(
 
     Example: clientbase analyze --db duckdb:///./clientbase.duckdb --from 2024-01-01 --to 2024-12-31 --json
     """
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
     if json:
         # the per-customer arrays written column by column: with every customer the document holds millions
         # of values (the same text as json.dumps of a.document(), clientbase.analytics.jsonwriter)
@@ -226,6 +230,7 @@ def report_command(
             "--forecast", help="Add the net-revenue forecast (total, segment, owner) with its chart."
         ),
     ] = False,
+    facts: FactsOption = None,
 ) -> None:
     """Write the analysis as a self-contained HTML report (charts, no network) and/or an XLSX workbook.
 
@@ -240,7 +245,7 @@ def report_command(
         for target, example in ((out, "report.html"), (xlsx, "report.xlsx")):
             if target is not None:
                 output_file(target, what=example)
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
     forecast_document = None
     if forecast and out is not None:
         from clientbase.forecast.service import ForecastOptions, forecast_base

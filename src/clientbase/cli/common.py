@@ -76,6 +76,25 @@ def open_store(url: str, *, create: bool = False) -> Iterator[Store]:
         yield store
 
 
+FactsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--facts",
+        help="Read the facts (order lines, orders, activities, invoices, payments) from this Parquet lake, "
+        "one folder per table (export-folder --format parquet writes one); the registry stays in --db.",
+    ),
+]
+
+
+def facts_source(store: Store, facts: str | None) -> Any:
+    """What a command analyses: ``store``, or its registry with the facts of the lake ``facts``."""
+    if facts is None:
+        return store
+    from clientbase.analytics.lake import lake_tables
+
+    return lake_tables(store, facts)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)

@@ -135,15 +135,24 @@ def export_folder_command(
         Path, typer.Argument(help="Folder to write the CSV files into (created if missing).")
     ],
     db: DbOption = DEFAULT_DB,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv (the exchange folder) or parquet (a lake: one folder of Parquet files per table, "
+            "what --facts reads).",
+        ),
+    ] = "csv",
 ) -> None:
-    """Write every table to a folder of CSV files in the exchange format (docs/data-format.md).
+    """Write every table to a folder of CSV files in the exchange format (docs/data-format.md), or as a
+    Parquet lake with --format parquet (docs/scale.md).
 
     Example: clientbase export-folder ./export --db duckdb:///./clientbase.duckdb
     """
     from clientbase.exchange import export_folder
 
     with open_store(db) as store, cli_errors():
-        written = export_folder(store, directory)
+        written = export_folder(store, directory, format=format)
     for name, rows in written.items():
         console.print(f"{name:<22} {rows:>12,} rows")
 

@@ -12,9 +12,11 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    FactsOption,
     JsonOption,
     cli_errors,
     console,
+    facts_source,
     open_store,
     print_json,
 )
@@ -150,6 +152,7 @@ def value_command(
     ] = "50,100",
     limit: Annotated[int, typer.Option("--limit", min=1, help="Customers shown in the table.")] = 20,
     json: JsonOption = False,
+    facts: FactsOption = None,
 ) -> None:
     """Lifetime value and churn risk of every customer, with RFM segment, ABC/XYZ class and payment discipline.
 
@@ -172,7 +175,9 @@ def value_command(
             xyz=XyzThresholds(x=float(x_limit), y=float(y_limit)),
         )
     with open_store(db) as store, cli_errors():
-        value = customer_value(store, as_of=as_of.date() if as_of else None, options=options)
+        value = customer_value(
+            facts_source(store, facts), as_of=as_of.date() if as_of else None, options=options
+        )
     if json:
         print_json(value.document())
     else:

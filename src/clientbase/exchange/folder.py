@@ -202,10 +202,12 @@ def stage_csv(
     )
 
 
-def export_folder(store: Store, directory: str | Path) -> dict[str, int]:
-    """Write every exchange table to ``directory/<table>.csv`` (UTF-8, header, sorted by key).
+def export_folder(store: Store, directory: str | Path, *, format: str = "csv") -> dict[str, int]:
+    """Write every exchange table to ``directory/<table>.csv`` (UTF-8, header, sorted by key), or with
+    ``format="parquet"`` as a lake: ``directory/<table>/part-0.parquet`` (the schema's types kept; what
+    ``--facts`` reads, :mod:`clientbase.analytics.lake`).
 
-    Returns the number of rows written per file.
+    Returns the number of rows written per file (per table folder for Parquet).
 
     Example:
         >>> from clientbase.store import connect
@@ -213,6 +215,8 @@ def export_folder(store: Store, directory: str | Path) -> dict[str, int]:
         ...     export_folder(store, "/tmp/export")["managers.csv"]
         0
     """
+    if format not in ("csv", "parquet"):
+        raise ConfigurationError(f"Unknown export format {format!r}; use csv or parquet.")
     folder = output_folder(directory)
     written: dict[str, int] = {}
     validator = new_validator()
@@ -221,7 +225,14 @@ def export_folder(store: Store, directory: str | Path) -> dict[str, int]:
             for file_name, table in exchange_files().items():
                 keys = ", ".join(q(k) for k in schema.key_columns(table))
                 columns = ", ".join(q(c.name) for c in table.columns)
-                target = str(folder / file_name).replace("'", "''")
+                if format == "parquet":
+                    file_name = table.name
+                    output_folder(folder / table.name)
+                    target = str(folder / table.name / "part-0.parquet").replace("'", "''")
+                    options = "FORMAT parquet"
+                else:
+                    target = str(folder / file_name).replace("'", "''")
+                    options = "HEADER, DELIMITER ','"
                 if view.duck is not None:
                     source, con = q(table.name), view.duck
                 else:
@@ -229,7 +240,7 @@ def export_folder(store: Store, directory: str | Path) -> dict[str, int]:
                     validator.register("_export", view.table(table.name).to_pyarrow())
                     source, con = "_export", validator
                 con.execute(
-                    f"COPY (SELECT {columns} FROM {source} ORDER BY {keys}) TO '{target}' (HEADER, DELIMITER ',')"
+                    f"COPY (SELECT {columns} FROM {source} ORDER BY {keys}) TO '{target}' ({options})"
                 )
                 written[file_name] = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
     except OSError as exc:
