@@ -212,3 +212,57 @@ def test_scenario_form_errors_at_the_field_save_list_compare(client: TestClient)
         "/api/v1/scenarios/run", json={"definition": "name = 3"}, headers=bearer(client, MANAGER)
     )
     assert api_bad.status_code == 422 and api_bad.json()["errors"][0]["field"] == "name"
+
+
+def test_a_base_without_sales_is_worded_for_each_front_end(tmp_path: Path) -> None:
+    """The same refusal (no order lines: no default period) in the CLI's terms and in the web's: the CLI
+    names its options, the API and the pages say to import sales and name only query parameters the route
+    takes."""
+    import sqlalchemy as sa
+
+    from clientbase import schema
+    from clientbase.cli.main import app
+    from clientbase.store import connect
+
+    url = f"duckdb:///{tmp_path}/empty.duckdb"
+    with connect(url, create=True) as store, store.begin() as conn:
+        conn.execute(
+            sa.insert(schema.managers), [{"manager_id": HEAD, "name": "Head", "role": "head", "active": True}]
+        )
+    cli = CliRunner().invoke(app, ["actions", "--as", HEAD, "--db", url])
+    assert cli.exit_code == 1
+    assert "no default period; give --from and --to." in " ".join(cli.output.split())
+    for client in make_client(url):
+        auth = bearer(client, HEAD)
+        for path in ("/api/v1/actions", "/api/v1/matrix", "/api/v1/tasks/by-manager"):
+            answer = client.get(path, headers=auth)
+            assert answer.status_code == 400, answer.text
+            body = answer.json()
+            assert (
+                "no order lines in the base yet" in body["detail"] and "import sales first" in body["detail"]
+            )
+            assert "--" not in body["detail"] and "`from`" not in body["detail"], (
+                body
+            )  # Decide takes no period
+            assert "errors" not in body
+        scenario = client.post("/api/v1/scenarios/run", json={"definition": SCENARIO}, headers=auth)
+        assert scenario.status_code == 400 and "import sales first" in scenario.json()["detail"]
+        # the analysis takes a period: its parameters are named, by their API names
+        analysis = client.get("/api/v1/analysis", headers=auth).json()
+        assert "import sales first" in analysis["detail"] and "`from` and `to`" in analysis["detail"]
+        assert "--" not in analysis["detail"]
+        assert [e["field"] for e in analysis["errors"]] == ["from", "to"]
+        log_in(client, HEAD)
+        page = client.get("/actions")
+        assert page.status_code == 400 and "import sales first" in page.text and "--from" not in page.text
+
+
+def test_a_period_refused_by_the_analysis_names_the_api_parameters(client: TestClient) -> None:
+    """An analysis date before the default period's end (known only from the data) is refused by the library;
+    the API names ``as_of`` and ``to``, not the CLI's ``--as-of`` and ``--to``."""
+    answer = client.get("/api/v1/analysis", params={"as_of": "2000-01-01"}, headers=bearer(client, HEAD))
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["detail"].startswith("`as_of` 2000-01-01 is before the period ends")
+    assert body["detail"].endswith("give `as_of` on or after `to`.") and "--" not in body["detail"]
+    assert [e["field"] for e in body["errors"]] == ["as_of", "to"]
