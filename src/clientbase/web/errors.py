@@ -86,7 +86,7 @@ def period_body(exc: PeriodError, taken: set[str]) -> dict[str, Any]:
     if exc.no_sales:
         detail = (
             "There are no order lines in the base yet, so there is no period to analyse or decide on: import "
-            "sales first (clientbase import-folder or import-transactions)"
+            "sales first (a transaction file of order lines, docs/data-format.md)"
         )
         if fields:
             detail += "; or give the period with " + " and ".join(f"`{f}`" for f in fields)
