@@ -216,8 +216,7 @@ def test_scenario_form_errors_at_the_field_save_list_compare(client: TestClient)
 
 def test_a_base_without_sales_is_worded_for_each_front_end(tmp_path: Path) -> None:
     """The same refusal (no order lines: no default period) in the CLI's terms and in the web's: the CLI
-    names its options, the API and the pages say to import sales and name only query parameters the route
-    takes."""
+    names its options, the Decide API and pages (which take no period) say to import sales first."""
     import sqlalchemy as sa
 
     from clientbase import schema
@@ -237,32 +236,28 @@ def test_a_base_without_sales_is_worded_for_each_front_end(tmp_path: Path) -> No
         for path in ("/api/v1/actions", "/api/v1/matrix", "/api/v1/tasks/by-manager"):
             answer = client.get(path, headers=auth)
             assert answer.status_code == 400, answer.text
-            body = answer.json()
-            assert (
-                "no order lines in the base yet" in body["detail"] and "import sales first" in body["detail"]
-            )
-            assert "--" not in body["detail"] and "`from`" not in body["detail"], (
-                body
-            )  # Decide takes no period
-            assert "errors" not in body
+            detail = answer.json()["detail"]
+            assert "no order lines in the base yet" in detail and "import sales first" in detail
+            assert "--from" not in detail and "--to" not in detail, detail
         scenario = client.post("/api/v1/scenarios/run", json={"definition": SCENARIO}, headers=auth)
         assert scenario.status_code == 400 and "import sales first" in scenario.json()["detail"]
-        # the analysis takes a period: its parameters are named, by their API names
-        analysis = client.get("/api/v1/analysis", headers=auth).json()
-        assert "import sales first" in analysis["detail"] and "`from` and `to`" in analysis["detail"]
-        assert "--" not in analysis["detail"]
-        assert [e["field"] for e in analysis["errors"]] == ["from", "to"]
         log_in(client, HEAD)
         page = client.get("/actions")
         assert page.status_code == 400 and "import sales first" in page.text and "--from" not in page.text
 
 
-def test_a_period_refused_by_the_analysis_names_the_api_parameters(client: TestClient) -> None:
-    """An analysis date before the default period's end (known only from the data) is refused by the library;
-    the API names ``as_of`` and ``to``, not the CLI's ``--as-of`` and ``--to``."""
-    answer = client.get("/api/v1/analysis", params={"as_of": "2000-01-01"}, headers=bearer(client, HEAD))
-    assert answer.status_code == 400, answer.text
-    body = answer.json()
-    assert body["detail"].startswith("`as_of` 2000-01-01 is before the period ends")
-    assert body["detail"].endswith("give `as_of` on or after `to`.") and "--" not in body["detail"]
-    assert [e["field"] for e in body["errors"]] == ["as_of", "to"]
+def test_period_errors_name_the_web_parameters() -> None:
+    """Any other period the data refuses is said with the query parameters' names, not the CLI's options."""
+    import datetime as dt
+
+    from clientbase.analytics.period import PeriodError, resolve_periods
+    from clientbase.decisions.overview import PERIOD_FIELDS
+    from clientbase.web.errors import PERIOD_PARAMETERS, body_of
+
+    assert tuple(PERIOD_PARAMETERS.values()) == PERIOD_FIELDS
+    with pytest.raises(PeriodError) as late:
+        resolve_periods(latest_order_date=dt.date(2024, 6, 30), latest_date=None, as_of=dt.date(2000, 1, 1))
+    assert str(late.value).startswith("--as-of 2000-01-01")  # the CLI's words
+    detail = body_of(late.value)["detail"]
+    assert detail.startswith("`as_of` 2000-01-01 is before the period ends (2024-06-30)")
+    assert detail.endswith("give `as_of` on or after `to`.") and "--" not in detail

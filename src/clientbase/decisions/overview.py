@@ -59,16 +59,7 @@ PNL_COLUMNS = (
     "net_contribution_prev",
     "change",
 )
-#: the periods' inputs (the keywords of :func:`~clientbase.analytics.period.resolve_periods`) as the web's query
-#: parameters and form fields name them
-PERIOD_PARAMETERS = {
-    "start": "from",
-    "end": "to",
-    "as_of": "as_of",
-    "compare_start": "compare_from",
-    "compare_end": "compare_to",
-}
-PERIOD_FIELDS = tuple(PERIOD_PARAMETERS.values())
+PERIOD_FIELDS = ("from", "to", "as_of", "compare_from", "compare_to")
 
 
 def _dec(value: Any) -> Decimal | None:

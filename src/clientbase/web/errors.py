@@ -9,8 +9,7 @@ trace. Every body has a ``detail`` that says what went wrong and how to fix it.
 
 A :class:`~clientbase.analytics.period.PeriodError` is worded here in the web's terms, not the CLI's: its
 inputs by their query parameters (``from``, ``to``, ``as_of``, ``compare_from``, ``compare_to``), and a base
-without order lines says to import sales first; the parameters are named (and listed in ``errors``) only
-where the route takes them.
+without order lines says to import sales first (the Decide routes take no period: nothing to give there).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientbase.accounts.errors import AuthenticationError, LoginThrottledError
 from clientbase.analytics.period import PeriodError
-from clientbase.decisions.overview import PERIOD_PARAMETERS
 from clientbase.errors import (
     ClientbaseError,
     ConfigurationError,
@@ -72,38 +70,29 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [{"field": p.column, "value": p.value, "reason": p.rule} for p in exc.problems]
 
 
-def query_parameters(request: Request) -> set[str]:
-    """The query parameters the matched API route declares (a page parses its own: none)."""
-    dependant = getattr(request.scope.get("route"), "dependant", None)
-    return {p.alias for p in getattr(dependant, "query_params", ())}
+#: the periods' inputs (the keywords of :func:`~clientbase.analytics.period.resolve_periods`) as the web's
+#: query parameters and form fields name them (``clientbase.decisions.overview.PERIOD_FIELDS``)
+PERIOD_PARAMETERS = {
+    "start": "from",
+    "end": "to",
+    "as_of": "as_of",
+    "compare_start": "compare_from",
+    "compare_end": "compare_to",
+}
 
 
-def period_body(exc: PeriodError, taken: set[str]) -> dict[str, Any]:
-    """``exc`` worded for the web: the inputs by their query parameters, those of ``taken`` listed as
-    ``errors``; without order lines, import sales first (and give the period, where a route takes one)."""
-    names = {key: f"`{name}`" for key, name in PERIOD_PARAMETERS.items()}
-    fields = [PERIOD_PARAMETERS[f] for f in exc.fields if PERIOD_PARAMETERS[f] in taken]
+def period_detail(exc: PeriodError) -> str:
+    """``exc`` worded for the web: its inputs by their query parameters; without order lines, import sales."""
     if exc.no_sales:
-        detail = (
+        return (
             "There are no order lines in the base yet, so there is no period to analyse or decide on: import "
-            "sales first (a transaction file of order lines, docs/data-format.md)"
+            "sales first (a transaction file of order lines, docs/data-format.md)."
         )
-        if fields:
-            detail += "; or give the period with " + " and ".join(f"`{f}`" for f in fields)
-        detail += "."
-        reason = "required: the base has no order lines to take a default period from"
-    else:
-        detail = reason = exc.worded(names)
-    body: dict[str, Any] = {"detail": detail}
-    if fields:
-        body["errors"] = [{"field": f, "value": None, "reason": reason} for f in fields]
-    return body
+    return exc.worded({key: f"`{name}`" for key, name in PERIOD_PARAMETERS.items()})
 
 
-def body_of(exc: ClientbaseError, request: Request | None = None) -> dict[str, Any]:
-    if isinstance(exc, PeriodError):
-        return period_body(exc, set() if request is None else query_parameters(request))
-    body: dict[str, Any] = {"detail": str(exc)}
+def body_of(exc: ClientbaseError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": period_detail(exc) if isinstance(exc, PeriodError) else str(exc)}
     if isinstance(exc, ValidationError):
         body["errors"] = field_errors(exc)
     missed = getattr(exc, "missed", None)
@@ -146,7 +135,7 @@ async def on_clientbase_error(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     if status >= 500:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
-    return _respond(request, status, body_of(exc, request), headers)
+    return _respond(request, status, body_of(exc), headers)
 
 
 async def on_request_validation(request: Request, exc: Exception) -> Response:
