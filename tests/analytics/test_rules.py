@@ -12,7 +12,7 @@ import pytest
 
 from clientbase.analytics.credit import credit_cost, financing_rate
 from clientbase.analytics.money import cents
-from clientbase.analytics.period import resolve_periods
+from clientbase.analytics.period import PeriodError, resolve_periods
 from clientbase.analytics.run import analyze
 from clientbase.analytics.tables import Tables
 from clientbase.errors import ConfigurationError, ValidationError
@@ -60,8 +60,15 @@ def test_default_periods_are_twelve_months_each() -> None:
 
 
 def test_bad_inputs_say_how_to_fix() -> None:
-    with pytest.raises(ConfigurationError, match="give --from and --to"):
+    with pytest.raises(ConfigurationError, match="give --from and --to") as no_sales:
         resolve_periods(latest_order_date=None, latest_date=None)
+    # the error names its inputs, so each front end words them: the CLI's options by default
+    assert isinstance(no_sales.value, PeriodError) and no_sales.value.no_sales
+    assert no_sales.value.fields == ("start", "end")
+    assert no_sales.value.worded({"start": "from", "end": "to"}).endswith("give from and to.")
+    with pytest.raises(PeriodError, match="give --as-of on or after --to") as late:
+        resolve_periods(latest_order_date=dt.date(2024, 6, 30), latest_date=None, as_of=dt.date(2024, 1, 1))
+    assert late.value.fields == ("as_of", "end") and not late.value.no_sales
     with pytest.raises(ConfigurationError, match="financing_rate_annual"):
         financing_rate("8%")
     with pytest.raises(ConfigurationError, match="ends before it starts"):

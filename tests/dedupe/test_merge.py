@@ -1,4 +1,5 @@
-"""Merge two duplicate counterparties by the documented rules; undo restores the exact prior state."""
+"""Merge two duplicate counterparties by the documented rules; undo restores the exact prior values and moves
+the versions forward."""
 
 from __future__ import annotations
 
@@ -198,10 +199,27 @@ def _base(store: Store) -> None:
 
 
 def _state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables a merge touches, the records' versions left out (those only move forward)."""
     with store.begin() as conn:
         return {
-            name: sorted((tuple(r) for r in conn.execute(sa.select(schema.metadata.tables[name]))), key=repr)
+            name: sorted(
+                (
+                    tuple(r)
+                    for r in conn.execute(
+                        sa.select(*[c for c in schema.metadata.tables[name].c if c.name != "version"])
+                    )
+                ),
+                key=repr,
+            )
             for name in TABLES
+        }
+
+
+def _versions(store: Store) -> dict[str, int]:
+    cp = schema.counterparties
+    with store.begin() as conn:
+        return {
+            r.counterparty_id: r.version for r in conn.execute(sa.select(cp.c.counterparty_id, cp.c.version))
         }
 
 
@@ -257,13 +275,33 @@ def test_merge_follows_the_rules_and_repoints_everything(store: Store) -> None:
     assert [m["status"] for m in list_merges(store)] == ["applied"]
 
 
-def test_undo_restores_the_exact_state(store: Store) -> None:
-    before = _state(store)
+def test_undo_restores_the_exact_values_with_new_versions(store: Store) -> None:
+    before, versions = _state(store), _versions(store)
     result = merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1")
     assert _state(store) != before
-    undone = undo_merge(store, merge_id=result.merge_id, actor_id="M1")
+    merged = _versions(store)
+    undone = undo_merge(store, merge_id=result.merge_id, actor_id="M1", at=T1)
     assert undone["status"] == "undone"
-    assert _state(store) == before
+    assert _state(store) == before  # every value, freshness and re-pointed row as it was
+    after = _versions(store)
+    # versions only move forward: one above the merge's, never back to one a client may still hold
+    assert after == {**versions, "C1": merged["C1"] + 1, "C2": merged["C2"] + 1}
+    assert after["C1"] > merged["C1"] > versions["C1"] and after["C2"] > merged["C2"] > versions["C2"]
+    fh = schema.field_history
+    with store.begin() as conn:
+        undo_rows = {
+            (r.record_id, r.field_name): (r.old_value, r.new_value, r.record_version)
+            for r in conn.execute(sa.select(fh).where(fh.c.source == "merge", fh.c.changed_at == T1))
+        }
+        # each version of a record is written by one change only
+        per_version = conn.execute(
+            sa.select(fh.c.record_id, fh.c.record_version, sa.func.count(sa.distinct(fh.c.changed_at)))
+            .where(fh.c.table_name == "counterparties")
+            .group_by(fh.c.record_id, fh.c.record_version)
+        ).all()
+    assert undo_rows[("C2", "status")] == ("archived", "active", after["C2"])
+    assert undo_rows[("C1", "email")] == ("order@nordictools.se", "info@nordictools.se", after["C1"])
+    assert all(n == 1 for _, _, n in per_version), per_version
     with pytest.raises(ConflictError, match="undone already"):
         undo_merge(store, merge_id=result.merge_id, actor_id="M1")
 
@@ -275,6 +313,41 @@ def test_undo_is_refused_after_a_later_change(store: Store) -> None:
         conn.execute(sa.update(cp).where(cp.c.counterparty_id == "C1").values(phone="+4611", version=5))
     with pytest.raises(ConflictError, match="changed after merge"):
         undo_merge(store, merge_id=result.merge_id, actor_id="H")
+
+
+def test_a_save_from_before_the_merge_is_stale_after_the_undo(store: Store) -> None:
+    from clientbase.registry.access import Actor
+    from clientbase.registry.service import StaleRecordError, update_counterparty
+
+    seen = _versions(store)["C1"]  # a client read C1 before the merge
+    result = merge_counterparties(store, survivor_id="C1", merged_id="C2", actor_id="M1", at=T0)
+    undo_merge(store, merge_id=result.merge_id, actor_id="M1", at=T1)
+    anna = Actor("M1", "manager")
+    with pytest.raises(StaleRecordError) as stale:
+        update_counterparty(
+            db=store, actor=anna, counterparty_id="C1", changes={"payment_days": 60}, expected_version=seen
+        )
+    # what the client missed: the merge, then its undo, each at its own version
+    missed = [(h["record_version"], h["field_name"], h["new_value"]) for h in stale.value.missed]
+    assert (seen + 1, "email", "order@nordictools.se") in missed
+    assert (seen + 2, "email", "info@nordictools.se") in missed
+    assert stale.value.current_version == seen + 2
+    saved = update_counterparty(
+        db=store, actor=anna, counterparty_id="C1", changes={"payment_days": 60}, expected_version=seen + 2
+    )
+    assert saved["version"] == seen + 3
+    # a later stale save lists only the changes after the version it holds, not the merge's rows again
+    with pytest.raises(StaleRecordError) as later:
+        update_counterparty(
+            db=store,
+            actor=anna,
+            counterparty_id="C1",
+            changes={"payment_days": 90},
+            expected_version=seen + 2,
+        )
+    assert [(h["record_version"], h["field_name"]) for h in later.value.missed] == [
+        (seen + 3, "payment_days")
+    ]
 
 
 def test_merge_permissions_and_archived_records(store: Store) -> None:

@@ -175,6 +175,52 @@ def test_tasks_through_the_api(client: TestClient) -> None:
     assert [t["task_id"] for t in listed] == [task]
 
 
+def test_a_base_without_sales_is_worded_for_each_front_end(tmp_path: Path) -> None:
+    """The same refusal (no order lines: no default period) in the CLI's terms and in the web's: the CLI
+    names its options, the Decide API (which takes no period) says to import sales first."""
+    import sqlalchemy as sa
+
+    from clientbase import schema
+    from clientbase.cli.main import app
+    from clientbase.store import connect
+
+    url = f"duckdb:///{tmp_path}/empty.duckdb"
+    with connect(url, create=True) as store, store.begin() as conn:
+        conn.execute(
+            sa.insert(schema.managers), [{"manager_id": HEAD, "name": "Head", "role": "head", "active": True}]
+        )
+    cli = CliRunner().invoke(app, ["actions", "--as", HEAD, "--db", url])
+    assert cli.exit_code == 1
+    assert "no default period; give --from and --to." in " ".join(cli.output.split())
+    for client in make_client(url):
+        auth = bearer(client, HEAD)
+        for path in ("/api/v1/actions", "/api/v1/matrix", "/api/v1/tasks/by-manager"):
+            answer = client.get(path, headers=auth)
+            assert answer.status_code == 400, answer.text
+            detail = answer.json()["detail"]
+            assert "no order lines in the base yet" in detail and "import sales first" in detail
+            assert "--from" not in detail and "--to" not in detail, detail
+        scenario = client.post("/api/v1/scenarios/run", json={"definition": SCENARIO}, headers=auth)
+        assert scenario.status_code == 400 and "import sales first" in scenario.json()["detail"]
+
+
+def test_period_errors_name_the_web_parameters() -> None:
+    """Any other period the data refuses is said with the query parameters' names, not the CLI's options."""
+    import datetime as dt
+
+    from clientbase.analytics.period import PeriodError, resolve_periods
+    from clientbase.decisions.overview import PERIOD_FIELDS
+    from clientbase.web.errors import PERIOD_PARAMETERS, body_of
+
+    assert tuple(PERIOD_PARAMETERS.values()) == PERIOD_FIELDS
+    with pytest.raises(PeriodError) as late:
+        resolve_periods(latest_order_date=dt.date(2024, 6, 30), latest_date=None, as_of=dt.date(2000, 1, 1))
+    assert str(late.value).startswith("--as-of 2000-01-01")  # the CLI's words
+    detail = body_of(late.value)["detail"]
+    assert detail.startswith("`as_of` 2000-01-01 is before the period ends (2024-06-30)")
+    assert detail.endswith("give `as_of` on or after `to`.") and "--" not in detail
+
+
 def test_scenario_form_errors_at_the_field_save_list_compare(client: TestClient) -> None:
     csrf = log_in(client, MANAGER)
     bad = client.post(

@@ -9,9 +9,42 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from clientbase.errors import ConfigurationError
+
+#: the inputs of the periods (the keywords of :func:`resolve_periods`) as the CLI's options name them
+CLI_NAMES = {
+    "start": "--from",
+    "end": "--to",
+    "as_of": "--as-of",
+    "compare_start": "--compare-from",
+    "compare_end": "--compare-to",
+}
+
+
+class PeriodError(ConfigurationError):
+    """Periods that cannot work, saying which inputs to change; each front end names them in its own terms.
+
+    ``fields`` are the inputs concerned, as the keywords of :func:`resolve_periods` (``start``, ``end``,
+    ``as_of``, ``compare_start``, ``compare_end``); ``no_sales`` says the base has no order lines to take a
+    default period from. The message names the inputs as the CLI's options (:data:`CLI_NAMES`);
+    :meth:`worded` names them as another front end does.
+
+    Example:
+        >>> e = PeriodError("Give both {compare_start} and {compare_end}.", "compare_start", "compare_end")
+        >>> str(e), e.worded({"compare_start": "compare_from", "compare_end": "compare_to"})
+        ('Give both --compare-from and --compare-to.', 'Give both compare_from and compare_to.')
+    """
+
+    def __init__(self, template: str, *fields: str, no_sales: bool = False) -> None:
+        self.template, self.fields, self.no_sales = template, fields, no_sales
+        super().__init__(self.worded(CLI_NAMES))
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each input called by ``names`` (keyword of :func:`resolve_periods` -> name)."""
+        return self.template.format_map(names)
 
 
 @dataclass(frozen=True)
@@ -28,8 +61,10 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ConfigurationError(
-                f"The period {self.start} to {self.end} ends before it starts; give --from before --to."
+            raise PeriodError(
+                f"The period {self.start} to {self.end} ends before it starts; give {{start}} before {{end}}.",
+                "start",
+                "end",
             )
 
     @property
@@ -51,9 +86,11 @@ class Periods:
 
     def __post_init__(self) -> None:
         if self.as_of < self.current.end:
-            raise ConfigurationError(
-                f"--as-of {self.as_of} is before the period ends ({self.current.end}): invoices issued after it "
-                "would count negative days of credit; give --as-of on or after --to."
+            raise PeriodError(
+                f"{{as_of}} {self.as_of} is before the period ends ({self.current.end}): invoices issued after "
+                "it would count negative days of credit; give {as_of} on or after {end}.",
+                "as_of",
+                "end",
             )
 
 
@@ -102,19 +139,26 @@ def resolve_periods(
     """
     if end is None:
         if latest_order_date is None:
-            raise ConfigurationError(
-                "The database has no order lines, so there is no default period; give --from and --to."
+            raise PeriodError(
+                "The database has no order lines, so there is no default period; give {start} and {end}.",
+                "start",
+                "end",
+                no_sales=True,
             )
         end = latest_order_date
     start = start or twelve_months_to(end).start
     current = Period(start, end)
     if (compare_start is None) != (compare_end is None):
-        raise ConfigurationError("Give both --compare-from and --compare-to, or neither.")
+        raise PeriodError(
+            "Give both {compare_start} and {compare_end}, or neither.", "compare_start", "compare_end"
+        )
     if compare_start is not None and compare_end is not None:
         if compare_end < compare_start:
-            raise ConfigurationError(
+            raise PeriodError(
                 f"The compared period {compare_start} to {compare_end} ends before it starts; "
-                "give --compare-from before --compare-to."
+                "give {compare_start} before {compare_end}.",
+                "compare_start",
+                "compare_end",
             )
         previous = Period(compare_start, compare_end)
     else:

@@ -301,7 +301,9 @@ def unmerge(
     actor: AsOption,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Undo a merge exactly: both records, their freshness and every re-pointed row as they were.
+    """Undo a merge exactly: both records' values, their freshness and every re-pointed row as they were.
+
+    Each record gets a new version (versions only move forward), so a copy read before the undo is stale.
 
     Example: clientbase unmerge X20240517103102a1b2c3 --as M01
     """

@@ -14,9 +14,10 @@ changed field, freshness carried over from the side whose value won). Orders, or
 activities and contacts of the merged record are re-pointed to the survivor; the merged record is archived
 (status ``archived``) with its own history kept, and the pair is recorded as ``confirmed`` in the review
 decisions. The merge row keeps a snapshot of everything it changed - both rows, both records' freshness
-rows and the keys of every re-pointed row - so :func:`undo_merge` restores the exact prior state (and drops
-the decision the merge recorded, so the pair is reviewed again). Undo is refused when either record changed
-after the merge (its version moved on).
+rows and the keys of every re-pointed row - so :func:`undo_merge` restores the exact prior values (and drops
+the decision the merge recorded, so the pair is reviewed again). Versions only move forward: the undo gives
+each record a new version (one above the merge's), so optimistic locking never sees an old version again.
+Undo is refused when either record changed after the merge (its version moved on).
 """
 
 from __future__ import annotations
@@ -294,11 +295,14 @@ def _carry_verification(conn: sa.Connection, record_id: str, rows: list[dict[str
 def undo_merge(
     store: Store, *, merge_id: str, actor_id: str, at: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Restore the exact state before merge ``merge_id``: both rows, freshness and every re-pointed row.
+    """Restore the values before merge ``merge_id`` exactly: both rows, freshness and every re-pointed row.
+
+    Each record's ``version`` is not put back but moves forward (the version the merge left + 1): a client
+    still holding a version from before the merge, or the merge's, is stale and refused, and every version
+    of a record names one state only. The undo is written to the field history (source ``merge``) at that
+    new version, like any registry write.
 
     The pair's ``confirmed`` decision the merge recorded is removed, so the pair is proposed again.
-
-    The undo itself is written to the field history (source ``merge``) as an audit trail.
 
     Raises:
         NotFoundError: no such merge.
@@ -326,20 +330,24 @@ def undo_merge(
                     "or undo the later changes first."
                 )
         for side in ("survivor", "merged"):
-            row = before[side]
-            record_id = row["counterparty_id"]
+            record_id = before[side]["counterparty_id"]
+            version = (now[side]["version"] or 0) + 1
             history.write_changes(
                 conn,
                 table=cp,
                 record_id=record_id,
                 before=now[side],
-                after={k: v for k, v in row.items() if k not in _KEEP},
+                after={k: v for k, v in before[side].items() if k not in _KEEP},
                 changed_by=actor_id,
                 source="merge",
-                version=row["version"],
+                version=version,
                 at=at,
             )
-            conn.execute(sa.update(cp).where(cp.c.counterparty_id == record_id).values(**row))
+            conn.execute(
+                sa.update(cp)
+                .where(cp.c.counterparty_id == record_id)
+                .values(**{**before[side], "version": version})
+            )
         for name, keys in snapshot["repointed"].items():
             table = schema.metadata.tables[name]
             for encoded in keys:

@@ -6,6 +6,10 @@
 ``Retry-After``; ``ConfigurationError`` 400; other ``ClientbaseError`` 503. FastAPI's own request validation
 answers in the same shape as ``ValidationError``. Anything else is logged and answers a plain 500 without a
 trace. Every body has a ``detail`` that says what went wrong and how to fix it.
+
+A :class:`~clientbase.analytics.period.PeriodError` is worded here in the web's terms, not the CLI's: its
+inputs by their query parameters (``from``, ``to``, ``as_of``, ``compare_from``, ``compare_to``), and a base
+without order lines says to import sales first (the Decide routes take no period: nothing to give there).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientbase.accounts.errors import AuthenticationError, LoginThrottledError
+from clientbase.analytics.period import PeriodError
 from clientbase.errors import (
     ClientbaseError,
     ConfigurationError,
@@ -65,8 +70,29 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [{"field": p.column, "value": p.value, "reason": p.rule} for p in exc.problems]
 
 
+#: the periods' inputs (the keywords of :func:`~clientbase.analytics.period.resolve_periods`) as the web's
+#: query parameters and form fields name them (``clientbase.decisions.overview.PERIOD_FIELDS``)
+PERIOD_PARAMETERS = {
+    "start": "from",
+    "end": "to",
+    "as_of": "as_of",
+    "compare_start": "compare_from",
+    "compare_end": "compare_to",
+}
+
+
+def period_detail(exc: PeriodError) -> str:
+    """``exc`` worded for the web: its inputs by their query parameters; without order lines, import sales."""
+    if exc.no_sales:
+        return (
+            "There are no order lines in the base yet, so there is no period to analyse or decide on: import "
+            "sales first (a transaction file of order lines, docs/data-format.md)."
+        )
+    return exc.worded({key: f"`{name}`" for key, name in PERIOD_PARAMETERS.items()})
+
+
 def body_of(exc: ClientbaseError) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": str(exc)}
+    body: dict[str, Any] = {"detail": period_detail(exc) if isinstance(exc, PeriodError) else str(exc)}
     if isinstance(exc, ValidationError):
         body["errors"] = field_errors(exc)
     missed = getattr(exc, "missed", None)
