@@ -276,6 +276,7 @@ def test_a_base_without_sales_says_so_on_every_page(tmp_path: Path) -> None:
         for path in ("/actions", "/by-manager", "/matrix"):
             page = client.get(path)
             assert page.status_code == 200 and "nothing to decide on yet" in page.text, path
+            assert "import sales first" in page.text and "--from" not in page.text, path  # the web's words
         run = client.post("/scenarios", data={"csrf_token": csrf, "name": "x", "discount_points": "-2"})
         assert run.status_code == 422 and "no order lines" in run.text
         assert client.get("/api/v1/actions", headers=bearer(client, HEAD)).status_code == 400

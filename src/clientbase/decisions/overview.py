@@ -29,9 +29,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbase import schema
+from clientbase.analytics.period import PeriodError
 from clientbase.analytics.rollup import ROLLUP_ATTRIBUTES
 from clientbase.decisions import customer_metrics
-from clientbase.errors import ConfigurationError, PermissionDeniedError, Problem, ValidationError
+from clientbase.errors import PermissionDeniedError, Problem, ValidationError
 from clientbase.store import Store
 
 cp, cm, mg = schema.counterparties, schema.customer_metrics, schema.managers
@@ -51,15 +52,16 @@ PNL_COLUMNS = (
     "net_contribution_prev",
     "change",
 )
-PERIOD_FIELDS = ("from", "to", "as_of", "compare_from", "compare_to")
-#: the CLI's option names in the analysis' messages, as the page and the API name the fields
-OPTIONS = {
-    "--compare-from": "compare_from",
-    "--compare-to": "compare_to",
-    "--as-of": "as_of",
-    "--from": "from",
-    "--to": "to",
+#: the periods' inputs (the keywords of :func:`~clientbase.analytics.period.resolve_periods`) as the web's query
+#: parameters and form fields name them
+PERIOD_PARAMETERS = {
+    "start": "from",
+    "end": "to",
+    "as_of": "as_of",
+    "compare_start": "compare_from",
+    "compare_end": "compare_to",
 }
+PERIOD_FIELDS = tuple(PERIOD_PARAMETERS.values())
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -465,11 +467,11 @@ def _analyze(store: Store, choice: PeriodChoice) -> Any:
             compare_start=choice.compare_start,
             compare_end=choice.compare_end,
         )
-    except ConfigurationError as exc:  # what only the data can say (no orders yet: no default period)
-        text = str(exc)
-        for option, name in OPTIONS.items():
-            text = text.replace(option, name)
-        raise ValidationError([Problem("period", None, "to", None, f"required: {text}")]) from exc
+    except PeriodError as exc:  # what only the data can say (no orders yet: no default period)
+        text = exc.worded(PERIOD_PARAMETERS)
+        # the last input named is the one to change (no default period: give the end, the rest follows)
+        field = PERIOD_PARAMETERS[exc.fields[-1]] if exc.fields else "to"
+        raise ValidationError([Problem("period", None, field, None, f"required: {text}")]) from exc
 
 
 def analysis_view(store: Store, *, actor: Any, choice: PeriodChoice | None = None) -> AnalysisView:

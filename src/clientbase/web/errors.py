@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientbase.accounts.errors import AuthenticationError, LoginThrottledError
 from clientbase.analytics.period import PeriodError
+from clientbase.decisions.overview import PERIOD_PARAMETERS
 from clientbase.errors import (
     ClientbaseError,
     ConfigurationError,
@@ -68,17 +69,6 @@ def status_of(exc: ClientbaseError) -> int:
 def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     """The problems of ``exc`` as ``[{"field", "value", "reason"}]``."""
     return [{"field": p.column, "value": p.value, "reason": p.rule} for p in exc.problems]
-
-
-#: the periods' inputs (the keywords of :func:`~clientbase.analytics.period.resolve_periods`) as the web's
-#: query parameters and form fields name them (``clientbase.decisions.overview.PERIOD_FIELDS``)
-PERIOD_PARAMETERS = {
-    "start": "from",
-    "end": "to",
-    "as_of": "as_of",
-    "compare_start": "compare_from",
-    "compare_end": "compare_to",
-}
 
 
 def period_detail(exc: PeriodError) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from clientbase.analytics.period import PeriodError
 from clientbase.decisions import current, saved_scenarios, tasks
 from clientbase.decisions.matrix import LEVERS, QUADRANTS
 from clientbase.decisions.projection import LINES
@@ -20,6 +21,7 @@ from clientbase.errors import ConfigurationError, ConflictError, Problem, Valida
 from clientbase.schema import ACTION_CODES, TASK_STATUSES
 from clientbase.web.charts import chart_block, matrix_scatter
 from clientbase.web.deps import StoreDep, UserDep
+from clientbase.web.errors import period_detail
 from clientbase.web.forms import errors_by_field
 from clientbase.web.navigation import NavItem
 from clientbase.web.rendering import is_htmx, render
@@ -95,7 +97,8 @@ def _no_analysis(
     request: Request, exc: ConfigurationError, title: str, *, fragment: bool = False
 ) -> Response:
     """A base with nothing to analyse yet (no sales, so no default period): say so on the page."""
-    context = {"title": title, "detail": str(exc), "fragment": fragment}
+    detail = period_detail(exc) if isinstance(exc, PeriodError) else str(exc)
+    context = {"title": title, "detail": detail, "fragment": fragment}
     return render(request, "decide/no_analysis.html", context)
 
 
