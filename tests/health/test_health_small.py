@@ -319,7 +319,8 @@ def test_settings_toml_round_trips_and_refuses_typos() -> None:
 def test_a_manager_may_not_read_the_check(store: Store) -> None:
     with pytest.raises(PermissionDeniedError):
         health(store, actor=Actor("M03", "manager"), as_of=AS_OF)
-    assert overall_score(store, Actor("M03", "manager")) is None
+    with pytest.raises(PermissionDeniedError):
+        overall_score(store, Actor("M03", "manager"))
     assert health(store, actor=Actor("M02", "analyst"), as_of=AS_OF).overall is not None
 
 
@@ -361,8 +362,9 @@ def test_overall_score_without_waiting_warms_up_in_the_background() -> None:
         first = overall_score(s, HEAD, wait=False)
         deadline = time.monotonic() + 120
         score = first
-        while score is None and time.monotonic() < deadline:
+        while not score.ready and time.monotonic() < deadline:
             time.sleep(0.2)
             score = overall_score(s, HEAD, wait=False)
-        assert score == health(s, actor=HEAD).overall
-    assert first is None
+        assert score.ready and score.score == health(s, actor=HEAD).overall
+        assert overall_score(s, HEAD) == score  # waiting gives the same
+    assert not first.ready and first.score is None

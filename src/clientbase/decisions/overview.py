@@ -13,7 +13,7 @@ Example:
     >>> from clientbase.registry.access import Actor
     >>> from clientbase.store import connect
     >>> with connect("duckdb:///:memory:") as store:
-    ...     dashboard(store, actor=Actor("M01", "head"))["computed_at"] is None
+    ...     dashboard(store, actor=Actor("H1", "head"))["computed_at"] is None
     True
 """
 
@@ -379,7 +379,7 @@ class AnalysisView:
     attributes: tuple[str, ...] = field(default=ATTRIBUTES)
 
     def owner(self, manager_id: str | None) -> str:
-        """'Anna Berg (M01)', the id alone when the name is unknown."""
+        """The manager's name with the id in brackets, the id alone when the name is unknown."""
         if not manager_id:
             return "(no owner)"
         name = self.managers.get(str(manager_id))

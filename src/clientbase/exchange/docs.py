@@ -15,6 +15,11 @@ reproduces it exactly — the records with their field history, freshness, owner
 duplicate decisions, merges and quality scores (the [history files](#the-history-files) below). The file and
 column names below are a public contract. `import-folder` into a `--db` that does not exist yet creates it.
 
+`clientbase export-folder DIR --format parquet` writes the same tables as a Parquet lake instead: one folder per
+table (`DIR/order_lines/part-0.parquet`, ...), the schema's types kept (amounts `DECIMAL(18, 2)`, dates). That is
+what `analyze`, `report` and `value` read with `--facts DIR` (docs/scale.md); a table may be split over any number of
+Parquet files in its folder and sub-folders.
+
 Rules for every file:
 - UTF-8 (a byte-order mark is accepted), comma-separated, `"` quotes fields that contain commas, quotes or
   line breaks; the first row is the header with the column names below, in any order. A row with more or fewer

@@ -24,8 +24,8 @@ def customers_link(**filters: str) -> str:
     """A link to the customer list with ``filters`` (the list's query-string filters).
 
     Example:
-        >>> customers_link(owner_id="M04", status="active")
-        '/customers?owner_id=M04&status=active'
+        >>> customers_link(owner_id="B7", status="active")
+        '/customers?owner_id=B7&status=active'
     """
     return "/customers" + ("?" + urlencode(filters) if filters else "")
 
