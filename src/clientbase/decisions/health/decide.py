@@ -169,8 +169,8 @@ def indicators(ctx: Context) -> list[Indicator]:
         ind.members = missed
         if missed:
             ind.change = Change(
-                f"act on the {len(missed)} loss-making customers with no task: they lost "
-                f"{from_cents(lost_money)} in the period (clientbase actions, then tasks publish)",
+                f"act on the {len(missed):,} loss-making customers with no task: they lost "
+                f"{from_cents(lost_money):,} in the period (the actions, published as tasks)",
                 customers_link(loss_making="true", status="active"),
                 from_cents(lost_money),
             )
@@ -205,8 +205,8 @@ def indicators(ctx: Context) -> list[Indicator]:
         ind.members = creep_missed
         if creep_missed:
             ind.change = Change(
-                f"stop the discount creep: {len(creep_missed)} customers got {w.creep_pp:g}+ points more off "
-                f"list than the year before ({from_cents(extra)} more discount) and nobody acts on it",
+                f"stop the discount creep: {len(creep_missed):,} customers got {w.creep_pp:g}+ points more off "
+                f"list than the year before ({from_cents(extra):,} more discount) and nobody acts on it",
                 customers_link(sort="-discount", status="active"),
                 from_cents(extra),
             )

@@ -139,8 +139,8 @@ def indicators(ctx: Context) -> list[Indicator]:
     )
     if profitable:
         ind.change = Change(
-            f"spend less on prospects that do not pay back: {from_cents(cost)} spent on the prospects of the "
-            f"last 3 years for {profitable} customers now in profit ({from_cents(cost // profitable)} each)",
+            f"spend less on prospects that do not pay back: {from_cents(cost):,} spent on the prospects of the "
+            f"last 3 years for {profitable} customers now in profit ({from_cents(cost // profitable):,} each)",
             customers_link(status="lost", role="prospect"),
             from_cents(cost),
         )
@@ -165,8 +165,8 @@ def indicators(ctx: Context) -> list[Indicator]:
     mode = str(worst_mode.index[0]) if len(worst_mode) else None
     if len(lossy):
         ind.change = Change(
-            f"stop winning the customers that lose money: {len(lossy)} of those won a year before lost "
-            f"{from_cents(loss)} in their first 12 months (most of them {mode})",
+            f"stop winning the customers that lose money: {len(lossy):,} of those won a year before lost "
+            f"{from_cents(loss):,} in their first 12 months (most of them {mode})",
             customers_link(
                 loss_making="true",
                 **({"acquisition_mode": mode} if mode in ("targeted", "spontaneous") else {}),

@@ -29,7 +29,7 @@ from clientbase.web.tables import TableView
 router = APIRouter(include_in_schema=False)
 NAV = (
     NavItem("Analysis", "/analysis", roles=("head", "analyst"), order=20),
-    NavItem("Customer value", "/value", order=25),
+    NavItem("Customer value", "/value", order=22),
 )
 PNL_COLUMNS = [
     ListColumn("name", "Customer"),

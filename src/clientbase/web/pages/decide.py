@@ -28,10 +28,10 @@ from clientbase.web.rendering import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 NAV = (
-    NavItem("My actions", "/actions", order=20),
-    NavItem("By manager", "/by-manager", roles=("head", "analyst"), order=21),
-    NavItem("Matrix", "/matrix", order=22),
-    NavItem("Scenarios", "/scenarios", order=23),
+    NavItem("My actions", "/actions", order=30),
+    NavItem("By manager", "/by-manager", roles=("head", "analyst"), order=31),
+    NavItem("Matrix", "/matrix", order=32),
+    NavItem("Scenarios", "/scenarios", order=33),
 )
 Filter = Annotated[str, Query(max_length=64)]
 #: customers shown on a page (the API has all)

@@ -19,7 +19,7 @@ from clientbase.web.navigation import NavItem
 from clientbase.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-NAV = (NavItem("Duplicates", "/duplicates", order=35),)
+NAV = (NavItem("Duplicates", "/duplicates", order=16),)
 
 Later = Annotated[list[str], Query(max_length=50)]
 

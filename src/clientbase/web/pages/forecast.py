@@ -28,7 +28,7 @@ from clientbase.web.navigation import NavItem
 from clientbase.web.rendering import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
-NAV = (NavItem("Forecast", "/forecast", order=30),)
+NAV = (NavItem("Forecast", "/forecast", order=24),)
 
 MEASURES = ("net_revenue", "net_contribution", "quantity", "orders")
 LEVELS = ("total", "segment", "region", "owner", "acquisition_mode", "customer")

@@ -24,7 +24,7 @@ from clientbase.web.rendering import is_htmx, render
 from clientbase.web.uploads import Upload, UploadStore, owner_key
 
 router = APIRouter(include_in_schema=False)
-NAV = (NavItem("Import", "/imports", order=30),)
+NAV = (NavItem("Import", "/imports", order=12),)
 
 
 def _uploads(request: Request) -> UploadStore:

@@ -19,7 +19,7 @@ from clientbase.web.navigation import NavItem
 from clientbase.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-NAV = (NavItem("Quality", "/quality", order=30),)
+NAV = (NavItem("Quality", "/quality", order=14),)
 
 #: the parts a field is scored on (uniqueness and consistency are of records, not of fields)
 FIELD_PARTS = ("completeness", "validity", "freshness")

@@ -26,8 +26,8 @@ from clientbase.web.rendering import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 NAV = (
-    NavItem("Acquisition", "/acquisition", order=35),
-    NavItem("Prospects", "/targets", order=36),
+    NavItem("Acquisition", "/acquisition", order=40),
+    NavItem("Prospects", "/targets", order=41),
 )
 POLL = "load delay:2s"
 PAGE = 50
