@@ -5,7 +5,11 @@ parquet`` of each. For each size, in one run: ``analyze(store)`` and ``analyze(l
 warm, interleaved, the fastest of ``--rounds``; then ``clientbase analyze --json`` end to end on each under
 ``/usr/bin/time -v`` for the peak RSS. Prints the fitted exponent of time against lines.
 
-Run: nice .venv/bin/python bench/bench_lake.py [--write-docs] 1000000 10000000
+``--spark`` adds the same lake read by Spark (``lake_source(store, lake, engine="spark")``, local mode on
+every core, the driver memory from ``CLIENTBASE_SPARK_MEMORY``), warm, fastest of ``--spark-rounds``, and
+``analyze --facts LAKE --engine spark --json`` end to end; its peak RSS is the largest process's, the JVM's.
+
+Run: nice .venv/bin/python bench/bench_lake.py [--write-docs] [--spark] 1000000 10000000
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import duckdb
 
 from bench_analyze import generate
 from bench_scale import DATA, best_times, exponent
-from clientbase.analytics.lake import lake_tables
+from clientbase.analytics.lake import lake_source, lake_tables
 from clientbase.analytics.run import analyze
 from clientbase.exchange import export_folder
 from clientbase.store import connect
@@ -49,7 +53,7 @@ def cli(args: list[str]) -> tuple[float, float]:
     return wall, (int(peak.group(1)) / 1024 if peak else float("nan"))
 
 
-def measure(lines: int, rounds: int) -> dict[str, Any]:
+def measure(lines: int, rounds: int, spark_rounds: int) -> dict[str, Any]:
     path = DATA / f"scale_{lines}.duckdb"
     lake = DATA / f"lake_{lines}"
     if not path.exists():
@@ -62,8 +66,15 @@ def measure(lines: int, rounds: int) -> dict[str, Any]:
             print(f"exported {lines:,} lines in {time.perf_counter() - t:.0f} s", flush=True)
         tables = lake_tables(store, lake)
         best = best_times({"file": lambda: analyze(store), "lake": lambda: analyze(tables)}, rounds)
+        if spark_rounds:
+            on_spark = lake_source(store, lake, engine="spark")
+            best |= best_times({"spark": lambda: analyze(on_spark)}, spark_rounds)
+            on_spark.ibis._session.stop()  # the CLI run below starts its own
     file_cli, file_peak = cli(["--db", url])
     lake_cli, lake_peak = cli(["--db", url, "--facts", str(lake)])
+    spark_cli, spark_peak = (
+        cli(["--db", url, "--facts", str(lake), "--engine", "spark"]) if spark_rounds else (None, None)
+    )
     size = sum(f.stat().st_size for f in lake.rglob("*.parquet")) / 1e6
     row = {
         "lines": lines,
@@ -75,6 +86,10 @@ def measure(lines: int, rounds: int) -> dict[str, Any]:
         "lake_cli": lake_cli,
         "lake_peak": lake_peak,
         "lake_mb": size,
+        "spark": best.get("spark"),
+        "spark_ratio": best["spark"] / best["lake"] if "spark" in best else None,
+        "spark_cli": spark_cli,
+        "spark_peak": spark_peak,
     }
     print(row, flush=True)
     return row
@@ -93,7 +108,24 @@ def write_doc(rows: list[dict[str, Any]]) -> None:
             f"{r['file_cli']:.1f} | {r['file_peak']:.0f} | {r['lake_cli']:.1f} | {r['lake_peak']:.0f} | "
             f"{r['lake_mb']:.0f} |"
         )
+    spark_rows = [r for r in rows if r["spark"] is not None]
+    if spark_rows:
+        table += [
+            "",
+            "The same lake read by Spark (local mode, every core; `--engine spark`), beside DuckDB on that lake:",
+            "",
+            "| order lines | DuckDB on the lake (s) | Spark on the lake (s) | Spark / DuckDB | CLI on Spark (s) | "
+            "peak RSS, the JVM (MiB) |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        table += [
+            f"| {r['lines']:,} | {r['lake']:.2f} | {r['spark']:.2f} | {r['spark_ratio']:.1f} | "
+            f"{r['spark_cli']:.1f} | {r['spark_peak']:.0f} |"
+            for r in spark_rows
+        ]
     fits = {k: exponent(rows, k) for k in ("file", "lake")}
+    if len(spark_rows) > 1:
+        fits["spark"] = exponent(spark_rows, "spark")
     fit_text = ", ".join(f"{k} {v:.2f}" for k, v in fits.items() if v is not None)
     write_section(
         START,
@@ -124,10 +156,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=float, default=[1e6, 1e7])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--spark", action="store_true", help="add the lake read by Spark")
+    parser.add_argument("--spark-rounds", type=int, default=2)
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
-    rows = [measure(int(n), args.rounds) for n in args.sizes]
+    rows = [measure(int(n), args.rounds, args.spark_rounds if args.spark else 0) for n in args.sizes]
     if args.write_docs:
         write_doc(rows)
 

@@ -73,10 +73,12 @@ class Tables:
 
     @classmethod
     def of(cls, source: Any) -> Tables:
-        """The tables of ``source``: :class:`Tables` as they are, a store (its tables, looked up once per
-        store) or an Ibis backend."""
+        """The tables of ``source``: :class:`Tables` as they are, a lake's, a store (its tables, looked up once
+        per store) or an Ibis backend."""
         if isinstance(source, Tables):
             return source
+        if isinstance(getattr(source, "tables", None), Tables):  # a lake (clientbase.analytics.lake)
+            return source.tables
         if hasattr(source, "ibis") and hasattr(source, "table"):
             return cls(**{name: source.table(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)})
         return cls.from_backend(source)

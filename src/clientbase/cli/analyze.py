@@ -13,6 +13,7 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    EngineOption,
     FactsOption,
     JsonOption,
     cli_errors,
@@ -66,12 +67,13 @@ def run_analysis(
     compare_start: dt.datetime | None,
     compare_end: dt.datetime | None,
     facts: str | None = None,
+    engine: str | None = None,
 ) -> Analysis:
     from clientbase.analytics.run import analyze
 
     with open_store(db) as store, cli_errors():
         return analyze(
-            facts_source(store, facts),
+            facts_source(store, facts, engine),
             start=_date(start),
             end=_date(end),
             as_of=_date(as_of),
@@ -196,6 +198,7 @@ def analyze_command(
     ] = 10,
     json: JsonOption = False,
     facts: FactsOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Per-customer net profit (P&L), the whale curve and a bridge of why profit moved.
 
@@ -203,7 +206,7 @@ def analyze_command(
 
     Example: clientbase analyze --db duckdb:///./clientbase.duckdb --from 2024-01-01 --to 2024-12-31 --json
     """
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts, engine)
     if json:
         # the per-customer arrays written column by column: with every customer the document holds millions
         # of values (the same text as json.dumps of a.document(), clientbase.analytics.jsonwriter)
@@ -231,6 +234,7 @@ def report_command(
         ),
     ] = False,
     facts: FactsOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Write the analysis as a self-contained HTML report (charts, no network) and/or an XLSX workbook.
 
@@ -245,7 +249,7 @@ def report_command(
         for target, example in ((out, "report.html"), (xlsx, "report.xlsx")):
             if target is not None:
                 output_file(target, what=example)
-    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts)
+    a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts, engine)
     forecast_document = None
     if forecast and out is not None:
         from clientbase.forecast.service import ForecastOptions, forecast_base
@@ -253,7 +257,9 @@ def report_command(
 
         with open_store(db) as store, cli_errors():
             result = forecast_base(
-                store=store, actor=Actor("local", "analyst"), options=ForecastOptions(views=False)
+                store=facts_source(store, facts, engine),
+                actor=Actor("local", "analyst"),
+                options=ForecastOptions(views=False),
             )
             forecast_document = result.document()
     with cli_errors():

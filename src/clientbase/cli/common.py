@@ -18,6 +18,7 @@ from rich.console import Console
 
 from clientbase.errors import (
     ClientbaseError,
+    ConfigurationError,
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
@@ -84,15 +85,38 @@ FactsOption = Annotated[
         "one folder per table (export-folder --format parquet writes one); the registry stays in --db.",
     ),
 ]
+#: the engines --engine names
+ENGINES = ("duckdb", "spark", "postgres")
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Where the queries run: duckdb, spark or postgres. With --facts: duckdb (default) or spark "
+        "(clientbase[spark]; the active Spark session, else a local one). Without: the engine of --db.",
+    ),
+]
 
 
-def facts_source(store: Store, facts: str | None) -> Any:
-    """What a command analyses: ``store``, or its registry with the facts of the lake ``facts``."""
-    if facts is None:
+def facts_source(store: Store, facts: str | None, engine: str | None = None) -> Any:
+    """What a command analyses: ``store`` on its own engine, or its registry with the facts of the lake
+    ``facts`` on ``engine`` (:func:`clientbase.analytics.lake.lake_source`)."""
+    if facts is not None:
+        from clientbase.analytics.lake import lake_source
+
+        return lake_source(store, facts, engine=engine or "duckdb")
+    own = "duckdb" if store.dialect == "duckdb" else "postgres"
+    if engine is None or engine == own:
         return store
-    from clientbase.analytics.lake import lake_tables
-
-    return lake_tables(store, facts)
+    if engine not in ENGINES:
+        raise ConfigurationError(f"--engine is {', '.join(ENGINES)}, not {engine!r}.")
+    if engine == "postgres":
+        raise ConfigurationError(
+            f"--engine postgres runs on a PostgreSQL base (--db postgresql://...); this is {own}."
+        )
+    raise ConfigurationError(
+        f"Without --facts the queries run in the base's own engine ({own}); to run them on {engine}, keep the "
+        "facts in a Parquet lake (clientbase export-folder DIR --format parquet) and give --facts DIR."
+    )
 
 
 def _json_default(value: Any) -> Any:

@@ -18,9 +18,12 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    EngineOption,
+    FactsOption,
     JsonOption,
     cli_errors,
     console,
+    facts_source,
     open_store,
     print_json,
 )
@@ -94,6 +97,8 @@ def actions_command(
     as_of: DateAsOf = None,
     limit: LimitOption = 30,
     json: JsonOption = False,
+    facts: FactsOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Every customer's actions: code, priority, reasons in numbers, expected effect a year, owner, due date.
 
@@ -113,7 +118,7 @@ def actions_command(
 
     with open_store(db) as store, cli_errors():
         result = list_actions(
-            store,
+            facts_source(store, facts, engine),
             actor=actor_for(store, acting),
             owner=owner,
             code=code,

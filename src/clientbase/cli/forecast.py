@@ -16,10 +16,13 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    EngineOption,
+    FactsOption,
     JsonOption,
     cli_errors,
     console,
     err_console,
+    facts_source,
     open_store,
     print_json,
 )
@@ -180,6 +183,8 @@ def forecast_command(
     ] = True,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Series shown in the table.")] = 20,
     json: JsonOption = False,
+    facts: FactsOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Forecast one measure for the total and each level, coherent to the cent, with its backtest.
 
@@ -206,7 +211,9 @@ def forecast_command(
     with open_store(db) as store, cli_errors():
         actor = _actor(store, acting)
         with err_console.status("Forecasting ...") as status:
-            result = forecast_base(store=store, actor=actor, options=options, progress=status.update)
+            result = forecast_base(
+                store=facts_source(store, facts, engine), actor=actor, options=options, progress=status.update
+            )
         document = result.document()
     if json:
         print_json(document)

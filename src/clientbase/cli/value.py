@@ -12,6 +12,7 @@ from rich.table import Table
 from clientbase.cli.common import (
     DEFAULT_DB,
     DbOption,
+    EngineOption,
     FactsOption,
     JsonOption,
     cli_errors,
@@ -153,6 +154,7 @@ def value_command(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Customers shown in the table.")] = 20,
     json: JsonOption = False,
     facts: FactsOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Lifetime value and churn risk of every customer, with RFM segment, ABC/XYZ class and payment discipline.
 
@@ -176,7 +178,7 @@ def value_command(
         )
     with open_store(db) as store, cli_errors():
         value = customer_value(
-            facts_source(store, facts), as_of=as_of.date() if as_of else None, options=options
+            facts_source(store, facts, engine), as_of=as_of.date() if as_of else None, options=options
         )
     if json:
         print_json(value.document())

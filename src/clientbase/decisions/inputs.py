@@ -162,9 +162,10 @@ def _p_alive(store: Any, end: dt.date, notes: list[str]) -> pd.Series:
 def _quality_columns(store: Any, as_of: dt.date, rules: Rules, notes: list[str]) -> pd.DataFrame:
     if not rules.general.use_quality:
         return pd.DataFrame(columns=["quality_score", "quality_issues"])
+    from clientbase.analytics.lake import registry_store
     from clientbase.quality import audit
 
-    report = audit(store, as_of=as_of, duplicates=False)
+    report = audit(registry_store(store), as_of=as_of, duplicates=False)
     rows = {
         r.counterparty_id: (r.score, [f"{i['field']} {i['kind']}" for i in r.issues]) for r in report.records
     }

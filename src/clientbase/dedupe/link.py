@@ -63,7 +63,7 @@ class LinkOptions:
     #: blocked pairs per EM session (sampled down when a blocking rule yields more)
     em_max_pairs: float = 2e6
     #: where splink makes, compares and scores the pairs: ``duckdb`` (in process) or ``spark``
-    #: (:mod:`clientbase.dedupe.spark`: the active SparkSession, else a local one)
+    #: (:mod:`clientbase.dedupe.spark`; the session of :mod:`clientbase.store.spark`: the active one, else a local one)
     engine: str = "duckdb"
 
     def __post_init__(self) -> None:
@@ -258,13 +258,14 @@ def find_duplicates(
         spark = options.engine == "spark"
         if spark:
             from clientbase.dedupe import spark as on_spark
+            from clientbase.store.spark import spark_session
 
             written = settings
             settings = on_spark.for_spark(settings)
             _db_api, table = _run(
                 "handing the records to Spark",
                 on_spark.register,
-                on_spark.session(),
+                spark_session(),
                 con.table("dedupe_input").to_arrow_table(),
             )
         else:

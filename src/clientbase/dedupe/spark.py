@@ -8,16 +8,15 @@ clustered by the same code as on DuckDB. The model's comparisons are written in 
 (:mod:`.comparisons`); :func:`spark_sql` rewrites each condition for Spark, and the model returned carries
 the DuckDB conditions again, so it is the same model whichever engine trained it.
 
-The Spark session is the one active in the process (a cluster session the user configured, or
-``spark-submit``'s), else a local one (:func:`session`). splink's string-similarity functions are Scala UDFs in
-a jar splink ships; a session made here loads it, a session of the user's needs
+The Spark session is :func:`clientbase.store.spark.spark_session`'s: the one active in the process (a cluster
+session the user configured, or ``spark-submit``'s), else a local one. splink's string-similarity functions
+are Scala UDFs in a jar splink ships; a session made there loads it, a session of the user's needs
 ``spark.jars=<splink.internals.spark.jar_location.similarity_jar_location()>``.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any
 
 #: DuckDB's string functions and their splink UDF on Spark (same arguments)
@@ -86,32 +85,6 @@ def with_duckdb_sql(model: dict[str, Any], settings: dict[str, Any]) -> dict[str
     )
     model["sql_dialect"] = "duckdb"
     return model
-
-
-def session() -> Any:
-    """The active SparkSession, or a local one with splink's UDF jar (``local[*]``, or
-    ``CLIENTBASE_SPARK_MASTER``; the driver memory from ``CLIENTBASE_SPARK_MEMORY``, default 4g)."""
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    spark = (
-        SparkSession.builder.master(os.environ.get("CLIENTBASE_SPARK_MASTER", "local[*]"))
-        .appName("clientbase-dedupe")
-        .config("spark.jars", similarity_jar_location())
-        .config("spark.driver.memory", os.environ.get("CLIENTBASE_SPARK_MEMORY", "4g"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        # one machine: a few shuffle partitions per core, not Spark's 200 (tiny tasks cost more than they do)
-        .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1)))
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
 
 
 def register(spark: Any, table: Any) -> tuple[Any, Any]:
