@@ -7,27 +7,31 @@ warm, interleaved, the fastest of ``--rounds``; then ``clientbase analyze --json
 
 ``--spark`` adds the same lake read by Spark (``lake_source(store, lake, engine="spark")``, local mode on
 every core, the driver memory from ``CLIENTBASE_SPARK_MEMORY``), warm, fastest of ``--spark-rounds``, and
-``analyze --facts LAKE --engine spark --json`` end to end; its peak RSS is the largest process's, the JVM's.
+``analyze --facts LAKE --engine spark --json`` end to end; the JVM's peak RSS sampled every second.
 
-Run: nice .venv/bin/python bench/bench_lake.py [--write-docs] [--spark] 1000000 10000000
+Run: nice .venv/bin/python bench/bench_lake.py [--write-docs] [--spark] 1000000 10000000 50000000 100000000
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
 import re
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from bench_analyze import generate
+from bench_dedupe_spark import jvm_rss_mib
 from bench_scale import DATA, best_times, exponent
 from clientbase.analytics.lake import lake_source, lake_tables
 from clientbase.analytics.run import analyze
@@ -53,6 +57,26 @@ def cli(args: list[str]) -> tuple[float, float]:
     return wall, (int(peak.group(1)) / 1024 if peak else float("nan"))
 
 
+@contextlib.contextmanager
+def jvm_peak() -> Iterator[list[float]]:
+    """The largest resident memory of this process's Java children (Spark's driver JVM) while the block
+    runs, MiB, sampled every second."""
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            peak[0] = max(peak[0], jvm_rss_mib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+
+
 def measure(lines: int, rounds: int, spark_rounds: int) -> dict[str, Any]:
     path = DATA / f"scale_{lines}.duckdb"
     lake = DATA / f"lake_{lines}"
@@ -66,15 +90,16 @@ def measure(lines: int, rounds: int, spark_rounds: int) -> dict[str, Any]:
             print(f"exported {lines:,} lines in {time.perf_counter() - t:.0f} s", flush=True)
         tables = lake_tables(store, lake)
         best = best_times({"file": lambda: analyze(store), "lake": lambda: analyze(tables)}, rounds)
+        spark_peak = None
         if spark_rounds:
             on_spark = lake_source(store, lake, engine="spark")
-            best |= best_times({"spark": lambda: analyze(on_spark)}, spark_rounds)
+            with jvm_peak() as peak:
+                best |= best_times({"spark": lambda: analyze(on_spark)}, spark_rounds)
+            spark_peak = peak[0]
             on_spark.ibis._session.stop()  # the CLI run below starts its own
     file_cli, file_peak = cli(["--db", url])
     lake_cli, lake_peak = cli(["--db", url, "--facts", str(lake)])
-    spark_cli, spark_peak = (
-        cli(["--db", url, "--facts", str(lake), "--engine", "spark"]) if spark_rounds else (None, None)
-    )
+    spark_cli = cli(["--db", url, "--facts", str(lake), "--engine", "spark"])[0] if spark_rounds else None
     size = sum(f.stat().st_size for f in lake.rglob("*.parquet")) / 1e6
     row = {
         "lines": lines,
@@ -158,10 +183,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spark", action="store_true", help="add the lake read by Spark")
     parser.add_argument("--spark-rounds", type=int, default=2)
+    parser.add_argument("--spark-max-lines", type=float, default=1e7, help="larger sizes run on DuckDB only")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
-    rows = [measure(int(n), args.rounds, args.spark_rounds if args.spark else 0) for n in args.sizes]
+    rows = [
+        measure(int(n), args.rounds, args.spark_rounds if args.spark and n <= args.spark_max_lines else 0)
+        for n in args.sizes
+    ]
     if args.write_docs:
         write_doc(rows)
 

@@ -16,7 +16,10 @@ are Scala UDFs in a jar splink ships; a session made there loads it, a session o
 
 from __future__ import annotations
 
+import atexit
 import copy
+import shutil
+import tempfile
 from typing import Any
 
 #: DuckDB's string functions and their splink UDF on Spark (same arguments)
@@ -91,9 +94,16 @@ def register(spark: Any, table: Any) -> tuple[Any, Any]:
     """splink's Spark API on ``spark`` and the normalised records (a pyarrow Table) registered with it."""
     from splink import SparkAPI
 
-    # splink breaks long query plans apart by checkpointing; without a checkpoint folder (local mode, a
-    # session of the user's without one) it keeps the intermediate tables in memory and on local disk instead
-    lineage = None if spark.sparkContext.getCheckpointDir() else "persist"
+    # splink breaks long query plans apart by writing each intermediate table as Parquet into the checkpoint
+    # folder; in local mode without one, a temporary folder (removed at exit) serves, so the tables are on disk
+    # and not held in the driver's memory. A cluster session without one keeps them in memory and on its
+    # executors' disks instead (a local folder is not shared by the executors).
+    context = spark.sparkContext
+    if not context.getCheckpointDir() and context.master.startswith("local"):
+        folder = tempfile.mkdtemp(prefix="clientbase-spark-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        context.setCheckpointDir(folder)
+    lineage = None if context.getCheckpointDir() else "persist"
     db_api = SparkAPI(spark_session=spark, break_lineage_method=lineage)
     frame = spark.createDataFrame(table)
     return db_api, db_api.register(frame)
