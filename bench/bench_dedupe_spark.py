@@ -12,18 +12,21 @@ Run: nice .venv/bin/python bench/bench_dedupe_spark.py [--runs duckdb:1000000,sp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -100,10 +103,47 @@ def child(engine: str, n: int) -> None:
     )
 
 
+def run_child(engine: str, n: int, env: dict[str, str], timeout: float) -> dict[str, Any]:
+    """One (engine, size) in its own process group (Spark's JVM included), stopped after ``timeout`` s; a run
+    that fails or is stopped is a row that says so, and the next run goes on."""
+    t = time.perf_counter()
+    child_process = subprocess.Popen(
+        [sys.executable, __file__, "--child", engine, str(n)],
+        stdout=subprocess.PIPE,  # the child's errors go to this stderr
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        out, _ = child_process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(child_process.pid, signal.SIGKILL)
+        child_process.communicate()
+        return {
+            "engine": engine,
+            "records": n,
+            "wall": time.perf_counter() - t,
+            "failed": f"stopped after {timeout:.0f} s",
+        }
+    if child_process.returncode != 0:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child_process.pid, signal.SIGKILL)
+        return {
+            "engine": engine,
+            "records": n,
+            "wall": time.perf_counter() - t,
+            "failed": f"exit {child_process.returncode}",
+        }
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default="duckdb:1000000,spark:1000000")
     parser.add_argument("--spark-memory", default="8g")
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds a run may take before it is stopped"
+    )
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -116,14 +156,7 @@ def main() -> None:
     for run in args.runs.split(","):
         engine, n = run.split(":")
         loads.append(os.getloadavg()[0])
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", engine, n],
-            check=True,
-            stdout=subprocess.PIPE,  # the child's errors go to this stderr
-            text=True,
-            env=env,
-        )
-        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row = run_child(engine, int(n), env, args.timeout)
         print(row, flush=True)
         rows.append(row)
     loads.append(os.getloadavg()[0])
@@ -142,6 +175,16 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        if "failed" in r:
+            cells = [
+                r["engine"],
+                f"{r['records']:,}",
+                f"{r['wall']:.1f}",
+                f"failed: {r['failed']}",
+                *[""] * 8,
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+            continue
         jvm = f"{r['jvm']:,.0f}" if r["engine"] == "spark" else "-"
         lines.append(
             f"| {r['engine']} | {r['records']:,} | {r['wall']:.1f} | {r['normalise']:.1f} | {r['train']:.1f} | "
