@@ -84,8 +84,10 @@ def _float_text(values: Iterable[float]) -> list[str]:
 
 
 def _fractions(places: int) -> pa.Array:
-    """The text after the point of each remainder 0 .. 10^places - 1: ``0``, ``01`` ... ``1``, ``11`` ..."""
-    return _column((f"{f:0{places}d}".rstrip("0") or "0") if places else "0" for f in range(10**places))
+    """The text from the point on of each remainder 0 .. 10^places - 1: ``.0``, ``.01`` ... ``.1``, ``.11``"""
+    return _column(
+        "." + (f"{f:0{places}d}".rstrip("0") or "0") if places else ".0" for f in range(10**places)
+    )
 
 
 def _as_int64(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
@@ -112,15 +114,16 @@ def scaled(units: Any, places: int) -> pa.Array:
     exact = (ints > -_EXACT_DIGITS) & (ints < _EXACT_DIGITS)
     small = np.where(exact, ints, 0)
     whole, remainder = np.divmod(np.abs(small), 10**places)
-    signs = _column(["", "-"]).take(pa.array((small < 0).view(np.int8)))
-    text = _join(
-        signs, pc.cast(pa.array(whole), TEXT), _text("."), _fractions(places).take(pa.array(remainder))
-    )
-    if exact.all():
+    negative = small < 0
+    signed = pc.cast(pa.array(np.where(negative, -whole, whole)), TEXT)
+    text = _join(signed, _fractions(places).take(pa.array(remainder)))
+    # through the float: the amounts beyond 15 digits, and those between -1 and 0 (their whole part has no sign)
+    rest = ~exact | (negative & (whole == 0))
+    if not rest.any():
         return text
     scale = 10**places
-    rest = _float_text(int(v) / scale for v in ints[~exact].tolist())
-    return pc.replace_with_mask(text, pa.array(~exact), _column(rest))
+    floats = _float_text(int(v) / scale for v in ints[rest].tolist())
+    return pc.replace_with_mask(text, pa.array(rest), _column(floats))
 
 
 def scaled_or_null(units: Any, valid: Any, places: int) -> pa.Array:
@@ -145,24 +148,43 @@ def integers(values: Any) -> pa.Array:
     return pc.cast(pa.array(ints), TEXT)
 
 
-def texts(values: Sequence[Any]) -> pa.Array:
+def texts(values: Any) -> pa.Array:
     """The JSON of each value of a column of strings (``None`` as ``null``; anything else as json writes it).
 
     Example:
         >>> texts(["Zoë", None, 'say "hi"']).to_pylist()
         ['"Zoë"', 'null', '"say \\\\"hi\\\\""']
     """
-    listed = values if isinstance(values, list) else list(values)
+    listed = values if isinstance(values, list) else np.asarray(values, dtype=object)
     try:
-        strings = pa.array(listed, TEXT)
+        return _quoted(pa.array(listed, TEXT))
     except (pa.ArrowException, TypeError, UnicodeError):  # not strings (or not UTF-8): json's own text
         return _column(encode_basestring(v) if type(v) is str else _dumps(v) for v in listed)
+
+
+def strings(values: Any) -> pa.Array:
+    """The JSON of ``str(value)`` of each value, ``null`` where it is None or NaN (ids, names).
+
+    Example:
+        >>> strings(np.array(["C1", None, float("nan"), 7], dtype=object)).to_pylist()
+        ['"C1"', 'null', 'null', '"7"']
+    """
+    array = np.asarray(values, dtype=object)
+    try:
+        text = pa.array(array, TEXT, from_pandas=True)  # NaN as null
+    except (pa.ArrowException, TypeError, UnicodeError):
+        text = pa.array([None if v is None or v != v else str(v) for v in array.tolist()], TEXT)
+    return _quoted(text)
+
+
+def _quoted(strings: pa.Array) -> pa.Array:
+    """Each string as a JSON string (null as ``null``): in quotes, escaped by json's encoder where it holds
+    a character json escapes."""
     quoted = _join(_text('"'), strings, _text('"')).fill_null(_text("null"))
     escape = pc.match_substring_regex(strings, _ESCAPED).fill_null(False)
     if not pc.any(escape).as_py():
         return quoted
-    mask = escape.to_numpy(zero_copy_only=False)
-    escaped = [encode_basestring(listed[i]) for i in np.flatnonzero(mask).tolist()]
+    escaped = [encode_basestring(v) for v in strings.filter(escape).to_pylist()]
     return pc.replace_with_mask(quoted, escape, _column(escaped))
 
 
