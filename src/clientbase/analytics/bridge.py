@@ -125,8 +125,8 @@ class Bridge:
         p = self.parts
         before, after = p["before"].to_numpy(), p["after"].to_numpy()
         columns: dict[str, list[str]] = {
-            "counterparty_id": jw.texts([str(i) for i in p.index]),
-            "status": jw.texts(p["status"].tolist()),
+            "counterparty_id": jw.strings(p.index),
+            "status": jw.texts(p["status"]),
             "before": jw.scaled(before, 2),
             "after": jw.scaled(after, 2),
             "change": jw.scaled(after - before, 2),

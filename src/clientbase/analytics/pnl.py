@@ -391,7 +391,7 @@ def customer_records(
     kind_cents = [kinds[k].to_numpy() for k in kind_names]
     columns: dict[str, list[str]] = {
         **(first or {}),
-        "counterparty_id": jw.texts([str(i) for i in frame.index]),
+        "counterparty_id": jw.strings(frame.index),
     }
     columns.update({name: jw.scaled(c[name], 2) for name in MONEY_LINES})
     columns["cost_to_serve_by_kind"] = (

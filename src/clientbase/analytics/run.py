@@ -26,7 +26,7 @@ from clientbase.analytics.bridge import Bridge, bridge
 from clientbase.analytics.credit import credit_columns, financing_rate, invoice_spans, payment_spans
 from clientbase.analytics.facts import by_customer
 from clientbase.analytics.headline import headline
-from clientbase.analytics.jsonwriter import texts, write_json
+from clientbase.analytics.jsonwriter import strings, texts, write_json
 from clientbase.analytics.period import Periods, coverage_notes, resolve_periods
 from clientbase.analytics.pnl import (
     CustomerPnL,
@@ -163,6 +163,10 @@ class Analysis:
         known = self.attributes["name"].reindex(ids).tolist()
         return [None if v is None or v != v else str(v) for v in known]
 
+    def _name_texts(self, ids: Any) -> Any:
+        """:meth:`_names` as JSON text (:func:`~clientbase.analytics.jsonwriter.strings`)."""
+        return strings(self.attributes["name"].reindex(ids))
+
     def summary(self) -> dict[str, Any]:
         """The analysis without its per-customer lists (what the dashboard shows and the store materialises):
         the keys of :meth:`document` except ``customers`` and ``without_sales``, the bridge without its
@@ -211,13 +215,13 @@ class Analysis:
         others = self.pnl.subset(~with_sales(self.pnl.frame))
         if records:
             document["customers"] = customer_records(
-                self.customers, self.whale.ids, first={"name": texts(self._names(self.whale.ids))}
+                self.customers, self.whale.ids, first={"name": self._name_texts(self.whale.ids)}
             )
             document["without_sales"] = customer_records(
                 others,
                 first={
-                    "standing": texts(self.standings.reindex(others.frame.index).tolist()),
-                    "name": texts(self._names(others.frame.index)),
+                    "standing": texts(self.standings.reindex(others.frame.index)),
+                    "name": self._name_texts(others.frame.index),
                 },
             )
             document["bridge"]["customers"] = self.bridge.customer_records()

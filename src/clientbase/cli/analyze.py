@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -207,6 +209,10 @@ def analyze_command(
     Example: clientbase analyze --db duckdb:///./clientbase.duckdb --from 2024-01-01 --to 2024-12-31 --json
     """
     a = run_analysis(db, start, end, as_of, compare_start, compare_end, facts, engine)
+    # Tearing down pandas, Ibis, SQLAlchemy and the analysis when the process exits takes half a second of
+    # cyclic garbage collection: frozen, what is left is the operating system's to reclaim (the store is closed,
+    # stdout is flushed before the exit handlers run; see docs/benchmarks.md, bench_scale)
+    atexit.register(gc.freeze)
     if json:
         # the per-customer arrays written column by column: with every customer the document holds millions
         # of values (the same text as json.dumps of a.document(), clientbase.analytics.jsonwriter)
