@@ -17,7 +17,7 @@ column names below are a public contract. `import-folder` into a `--db` that doe
 
 `clientbase export-folder DIR --format parquet` writes the same tables as a Parquet lake instead: one folder per
 table (`DIR/order_lines/part-0.parquet`, ...), the schema's types kept (amounts `DECIMAL(18, 2)`, dates). That is
-what `analyze`, `report` and `value` read with `--facts DIR` (docs/scale.md); a table may be split over any number of
+what `analyze`, `report`, `value`, `forecast` and `actions` read with `--facts DIR`, on DuckDB or Spark (`--engine`, docs/scale.md); a table may be split over any number of
 Parquet files in its folder and sub-folders.
 
 Rules for every file:
